@@ -1,0 +1,123 @@
+"""`dlexam` on the command line: a thin layer over the Python API.
+
+    dlexam topics                                   list topics, their params and defaults
+    dlexam question TOPIC --params JSON | --seed N  one question, as text, --json or --markdown
+    dlexam demo                                     a few worked questions
+
+Bad input of any kind prints one line, `dlexam: <what and how to fix it>`, on stderr
+and exits 2; nothing is printed as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from . import render
+from .errors import DlexamError
+from .topics import REQUIRED, all_topics, question
+
+__all__ = ["main"]
+
+USAGE_ERROR = 2
+
+DEMO = [("conv.output_shape", 3), ("mlp.sgd_step", 3), ("norm.batchnorm", 1)]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise DlexamError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dlexam", description="Exam questions for deep-learning courses, "
+                     "with exact answer keys and worked solutions.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("topics", help="list the topics, their params and defaults")
+
+    q = sub.add_parser("question", help="one question of a topic, with its key and worked solution")
+    q.add_argument("topic", help="a topic id, e.g. conv.output_shape (see `dlexam topics`)")
+    source = q.add_mutually_exclusive_group(required=True)
+    source.add_argument("--params", metavar="JSON", help="pinned params as a JSON object")
+    source.add_argument("--seed", metavar="N", help="draw a hand-computable variant from seed N")
+    form = q.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the TOPICS.md JSON object")
+    form.add_argument("--markdown", action="store_true", help="print Markdown with LaTeX math")
+    q.add_argument("--no-solution", action="store_true", help="leave out the key and solution")
+
+    sub.add_parser("demo", help="print a few worked questions")
+    return parser
+
+
+def _read_params(text: str) -> Any:
+    """JSON with decimals kept exact: 0.1 is read as Decimal('0.1'), not a float."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as e:
+        raise DlexamError(f"--params is not valid JSON ({e.msg} at column {e.colno})") from None
+
+
+def _read_seed(text: str) -> int:
+    if not text.isdigit():
+        raise DlexamError(f"--seed must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
+def _cmd_topics(out: Any) -> None:
+    for topic in all_topics():
+        out.write(f"{topic.id}  {topic.title}\n")
+        params = ", ".join(
+            name if default is REQUIRED else f"{name}={json.dumps(default)}"
+            for name, default in topic.params.items()
+        )
+        out.write(f"    params: {params}\n")
+
+
+def _cmd_question(args: argparse.Namespace, out: Any) -> None:
+    if args.seed is not None:
+        q = question(args.topic, seed=_read_seed(args.seed))
+    else:
+        q = question(args.topic, params=_read_params(args.params))
+    if args.json:
+        d = q.to_dict()
+        if args.no_solution:
+            d.pop("solution")
+            for part in d["parts"]:
+                part.pop("answer")
+        out.write(json.dumps(d, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render.to_markdown(q, solution=not args.no_solution))
+
+
+def _cmd_demo(out: Any) -> None:
+    out.write("# dlexam demo: a few questions with their worked keys\n\n")
+    for topic_id, seed in DEMO:
+        out.write(render.to_markdown(question(topic_id, seed=seed)) + "\n")
+    out.write("Try `dlexam topics`, then `dlexam question TOPIC --seed N --markdown`.\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "topics":
+            _cmd_topics(out)
+        elif args.command == "question":
+            _cmd_question(args, out)
+        else:
+            _cmd_demo(out)
+    except DlexamError as e:
+        print(f"dlexam: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    except BrokenPipeError:  # `dlexam topics | head`
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

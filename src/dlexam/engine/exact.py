@@ -1,0 +1,162 @@
+"""Exact numbers: a `Fraction` while the arithmetic stays rational, a SymPy expression
+once exp, log, sqrt, sigmoid or tanh make it irrational.
+
+A float never decides an answer key. Every function here returns a `Fraction` when
+the exact result is rational (sigmoid(0) = 1/2, sqrt(9/4) = 3/2), so keys stay as
+simple as the numbers allow; SymPy is imported only when an irrational value appears.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    import sympy
+
+Exact = Union[Fraction, "sympy.Expr"]
+
+__all__ = [
+    "Exact",
+    "exact",
+    "exp",
+    "is_rational",
+    "log",
+    "sigmoid",
+    "sqrt",
+    "tanh",
+    "to_float",
+]
+
+
+def _sympy() -> Any:
+    import sympy
+
+    return sympy
+
+
+def exact(x: Any) -> Exact:
+    """Turn an int, a decimal-looking float, a Decimal, a Fraction or a SymPy number into
+    an exact value. A float is read by its shortest repr, so 0.1 means exactly 1/10."""
+    if isinstance(x, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, int):
+        return Fraction(x)
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"not a finite number: {x!r}")
+        return Fraction(repr(x))
+    if isinstance(x, Decimal):
+        if not x.is_finite():
+            raise ValueError(f"not a finite number: {x}")
+        return Fraction(x)
+    sp = _sympy()
+    if isinstance(x, sp.Basic):
+        return _normalise(x)
+    raise TypeError(f"not a number: {x!r}")
+
+
+def _normalise(e: Any) -> Exact:
+    """A SymPy result that happens to be rational becomes a Fraction again."""
+    sp = _sympy()
+    if isinstance(e, sp.Rational):
+        return Fraction(int(e.p), int(e.q))
+    return e
+
+
+def _sym(x: Exact) -> Any:
+    sp = _sympy()
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    return x
+
+
+def is_rational(x: Exact) -> bool:
+    return isinstance(x, Fraction)
+
+
+def to_float(x: Exact) -> float:
+    if isinstance(x, Fraction):
+        return float(x)
+    return float(x.evalf(20))
+
+
+def _perfect_square_root(q: Fraction) -> Fraction | None:
+    if q < 0:
+        return None
+    n, d = math.isqrt(q.numerator), math.isqrt(q.denominator)
+    if n * n == q.numerator and d * d == q.denominator:
+        return Fraction(n, d)
+    return None
+
+
+def sqrt(x: Exact) -> Exact:
+    if isinstance(x, Fraction):
+        root = _perfect_square_root(x)
+        if root is not None:
+            return root
+    return _normalise(_sympy().sqrt(_sym(x)))
+
+
+def exp(x: Exact) -> Exact:
+    if x == 0:
+        return Fraction(1)
+    return _normalise(_sympy().exp(_sym(x)))
+
+
+def log(x: Exact) -> Exact:
+    if x == 1:
+        return Fraction(0)
+    return _normalise(_sympy().log(_sym(x)))
+
+
+def sigmoid(x: Exact) -> Exact:
+    if x == 0:
+        return Fraction(1, 2)
+    sp = _sympy()
+    return _normalise(1 / (1 + sp.exp(-_sym(x))))
+
+
+def tanh(x: Exact) -> Exact:
+    if x == 0:
+        return Fraction(0)
+    return _normalise(_sympy().tanh(_sym(x)))
+
+
+def add(a: Exact, b: Exact) -> Exact:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a + b
+    return _normalise(_sym(a) + _sym(b))
+
+
+def mul(a: Exact, b: Exact) -> Exact:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a * b
+    return _normalise(_sym(a) * _sym(b))
+
+
+def div(a: Exact, b: Exact) -> Exact:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a / b
+    return _normalise(_sym(a) / _sym(b))
+
+
+def power(a: Exact, n: int) -> Exact:
+    if isinstance(a, Fraction):
+        return a**n
+    return _normalise(_sym(a) ** n)
+
+
+def positive(x: Exact) -> bool:
+    """x > 0, decided exactly (SymPy compares irrationals symbolically)."""
+    if isinstance(x, Fraction):
+        return x > 0
+    e = _sym(x)
+    known = e.is_positive
+    if known is not None:
+        return bool(known)
+    return bool(e.evalf(60) > 0)

@@ -1,0 +1,121 @@
+"""The question model: plain, frozen data with a JSON round trip.
+
+A `Question` is what a topic makes from its params: a prompt, the `Part`s a student
+answers (each with its exact answer, already in JSON form) and the worked solution as
+a list of `Step`s. Renderers, graders and the web app read nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["KINDS", "Part", "Question", "Step"]
+
+#: What a part's answer is, so renderers draw the right box and graders parse it.
+KINDS = frozenset({"integer", "number", "shape", "vector", "matrix", "list", "table"})
+
+JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool, None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One answerable piece of a question. `answer` is plain JSON: integers as ints,
+    exact numbers as {"exact": "3/16", "value": 0.1875}, shapes and vectors as lists."""
+
+    id: str
+    kind: str
+    answer: JSON
+    marks: int = 1
+    prompt: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"part {self.id!r}: unknown kind {self.kind!r}")
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "marks": self.marks,
+            "answer": self.answer,
+            "prompt": self.prompt,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, JSON]) -> Part:
+        return cls(d["id"], d["kind"], d["answer"], d.get("marks", 1), d.get("prompt", ""))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One paragraph of the worked solution: a short title and Markdown text with LaTeX
+    math showing the formula, the numbers substituted and the result."""
+
+    title: str
+    text: str
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {"title": self.title, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, JSON]) -> Step:
+        return cls(d["title"], d["text"])
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question drawn from a topic. The same topic and params give an equal Question
+    whose JSON is identical byte for byte."""
+
+    topic: str
+    title: str
+    params: dict[str, JSON]
+    prompt: str
+    parts: tuple[Part, ...]
+    solution: tuple[Step, ...]
+    calculator: bool = False
+    seed: int | None = field(default=None)
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+    @property
+    def marks(self) -> int:
+        return sum(p.marks for p in self.parts)
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "topic": self.topic,
+            "title": self.title,
+            "seed": self.seed,
+            "params": self.params,
+            "calculator": self.calculator,
+            "prompt": self.prompt,
+            "parts": [p.to_dict() for p in self.parts],
+            "solution": [s.to_dict() for s in self.solution],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, JSON]) -> Question:
+        return cls(
+            topic=d["topic"],
+            title=d.get("title", ""),
+            params=d["params"],
+            prompt=d["prompt"],
+            parts=tuple(Part.from_dict(p) for p in d["parts"]),
+            solution=tuple(Step.from_dict(s) for s in d["solution"]),
+            calculator=d.get("calculator", False),
+            seed=d.get("seed"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Question:
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,51 @@
+"""A Question as Markdown with LaTeX math: the prompt, the parts to answer, and (for a
+key) the answers and the worked solution. Reads the model only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import Question
+
+__all__ = ["answer_text", "to_markdown"]
+
+
+def answer_text(answer: Any) -> str:
+    """A JSON answer as a reader wants it: 3/16 (= 0.1875), 2 × 12 × 8, [0.5, 1]."""
+    if isinstance(answer, dict) and "exact" in answer:
+        return f"{answer['exact']} (≈ {answer['value']:.10g})"
+    if isinstance(answer, list) and answer and all(isinstance(a, int) for a in answer):
+        return " × ".join(map(str, answer))
+    if isinstance(answer, list | dict):
+        return "`" + json.dumps(_plain(answer), ensure_ascii=False) + "`"
+    return str(answer)
+
+
+def _plain(answer: Any) -> Any:
+    if isinstance(answer, dict) and "exact" in answer:
+        return answer["exact"]
+    if isinstance(answer, list):
+        return [_plain(a) for a in answer]
+    if isinstance(answer, dict):
+        return {k: _plain(v) for k, v in answer.items()}
+    return answer
+
+
+def to_markdown(q: Question, *, solution: bool = True) -> str:
+    lines = [f"## {q.title}", ""]
+    aids = "a calculator is allowed" if q.calculator else "no calculator needed"
+    origin = f"seed {q.seed}" if q.seed is not None else "pinned params"
+    lines += [f"*Topic `{q.topic}`, {origin}; {aids}; {q.marks} marks.*", "", q.prompt, ""]
+    for i, part in enumerate(q.parts):
+        label = chr(ord("a") + i)
+        lines.append(f"**({label})** {part.prompt} *[{part.marks} marks]*")
+        lines.append("")
+    if solution:
+        lines += ["### Answer key", ""]
+        for i, part in enumerate(q.parts):
+            lines.append(f"- **({chr(ord('a') + i)}) `{part.id}`:** {answer_text(part.answer)}")
+        lines += ["", "### Worked solution", ""]
+        for step in q.solution:
+            lines += [f"**{step.title}.** {step.text}", ""]
+    return "\n".join(lines).rstrip() + "\n"

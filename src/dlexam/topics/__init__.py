@@ -1,0 +1,99 @@
+"""The topic catalogue: one module per topic, found by scanning this package.
+
+A topic module exposes a small interface and nothing else needs to change to add one:
+
+    ID = "conv.output_shape"             # the id of ../shared/TOPICS.md
+    TITLE = "Output shape of a convolution"
+    PARAMS = {"input": REQUIRED, "stride": 1, ...}   # names in order, with defaults
+    DECIMALS = 0                         # a seeded key's numbers have at most this many
+                                         # decimal places (the hand-computable promise)
+    def draw(rng: random.Random) -> dict # params of a hand-computable variant
+    def build(params: dict) -> Question  # validate (ParamError), solve, explain
+
+`question(topic_id, params=... | seed=...)` is the one entry point callers use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import random
+from dataclasses import dataclass, replace
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from ..errors import DlexamError, UnknownTopicError
+from ..model import Question
+from ._params import REQUIRED
+
+__all__ = ["REQUIRED", "Topic", "all_topics", "get_topic", "question"]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic module seen through its interface."""
+
+    id: str
+    title: str
+    params: dict[str, Any]
+    decimals: int | None
+    module: ModuleType
+
+    @property
+    def summary(self) -> str:
+        doc = (self.module.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else self.title
+
+    def draw(self, seed: int) -> dict[str, Any]:
+        """Params of the variant for `seed`: a private generator per (topic, seed), so a
+        seed means the same numbers whatever else was drawn before."""
+        return dict(self.module.draw(random.Random(f"{self.id}#{seed}")))
+
+    def build(self, params: Any) -> Question:
+        return self.module.build(params)
+
+    def question(self, *, params: Any = None, seed: int | None = None) -> Question:
+        if (params is None) == (seed is None):
+            raise DlexamError(f"{self.id}: give either params or a seed, not both or neither")
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise DlexamError(f"{self.id}: seed must be a non-negative integer, got {seed!r}")
+            return replace(self.build(self.draw(seed)), seed=seed)
+        return self.build(params)
+
+
+@cache
+def _catalogue() -> dict[str, Topic]:
+    found: dict[str, Topic] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        topic_id = getattr(module, "ID", None)
+        if topic_id is None:
+            continue
+        if topic_id in found:
+            raise RuntimeError(f"topic id {topic_id} is defined twice")
+        found[topic_id] = Topic(
+            topic_id, module.TITLE, dict(module.PARAMS), getattr(module, "DECIMALS", None), module
+        )
+    return dict(sorted(found.items()))
+
+
+def all_topics() -> list[Topic]:
+    return list(_catalogue().values())
+
+
+def get_topic(topic_id: str) -> Topic:
+    catalogue = _catalogue()
+    if topic_id not in catalogue:
+        close = difflib.get_close_matches(str(topic_id), catalogue, n=1)
+        raise UnknownTopicError(str(topic_id), close)
+    return catalogue[topic_id]
+
+
+def question(topic_id: str, *, params: Any = None, seed: int | None = None) -> Question:
+    """The Question of `topic_id` for pinned `params` or a drawn `seed`."""
+    return get_topic(topic_id).question(params=params, seed=seed)

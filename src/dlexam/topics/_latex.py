@@ -1,0 +1,133 @@
+"""LaTeX for worked solutions: exact numbers, and the engine's equations printed the
+way a key shows them — formula, numbers substituted, result.
+
+    z_{1} = w_{11} x_{1} + b_{1} = 0.2 \\cdot 1 + 0.1 = 0.3
+
+Numbers print as short decimals when they terminate (0.1875), as fractions when they
+do not (\\tfrac{1}{3}), and irrational values as SymPy's LaTeX with a decimal beside.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..engine import Equation, Exact, Gradient, Value, to_float
+
+__all__ = ["decimal", "decimal_places", "equation", "gradient", "num", "shape", "vec"]
+
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3}
+_FUNCTIONS = {
+    "relu": r"\mathrm{ReLU}",
+    "sigmoid": r"\sigma",
+    "tanh": r"\tanh",
+    "exp": r"\exp",
+    "log": r"\log",
+    "step": r"\mathrm{step}",
+}
+
+
+def decimal_places(x: Fraction) -> int | None:
+    """Digits after the point of x's decimal expansion, or None if it never ends."""
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    return max(twos, fives) if d == 1 else None
+
+
+def decimal(x: Fraction) -> str | None:
+    """x as a terminating decimal string ("-0.125"), or None."""
+    places = decimal_places(x)
+    if places is None:
+        return None
+    if places == 0:
+        return str(x.numerator)
+    scaled = abs(x.numerator) * (10**places // x.denominator)
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if x < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def num(x: Exact | int, *, paren: bool = False, approx: bool = True) -> str:
+    """LaTeX for an exact number. `paren` wraps negatives for use after an operator."""
+    if isinstance(x, int):
+        x = Fraction(x)
+    if isinstance(x, Fraction):
+        text = decimal(x)
+        if text is None or len(text) > 12:
+            sign = "-" if x < 0 else ""
+            text = rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        negative = x < 0
+    else:
+        import sympy
+
+        text = sympy.latex(x)
+        if approx:
+            text += rf" \approx {to_float(x):.4g}"
+        negative = True  # a compound expression: always bracket it after an operator
+    return f"({text})" if paren and negative else text
+
+
+def vec(xs: list[Any]) -> str:
+    """A list of exact numbers as a LaTeX row vector (nested lists as a matrix)."""
+    if xs and isinstance(xs[0], list):
+        rows = r" \\ ".join(" & ".join(num(v, approx=False) for v in row) for row in xs)
+        return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+    return r"\left(" + ",\\ ".join(num(v, approx=False) for v in xs) + r"\right)"
+
+
+def shape(dims: list[int] | tuple[int, ...]) -> str:
+    return r" \times ".join(str(d) for d in dims)
+
+
+def _expr(v: Value, substitute: bool, outer: int = 0) -> str:
+    """LaTeX of an expression tree; named nodes are symbols, or their values when
+    `substitute` is on."""
+    if v.name is not None:
+        return num(v.data, paren=outer > 0, approx=False) if substitute else v.name
+    if v.op == "const":
+        return num(v.data, paren=outer > 0, approx=False)
+    if v.op.startswith("pow"):
+        return f"{_expr(v.parents[0], substitute, 4)}^{{{v.op[3:]}}}"
+    if v.op in _FUNCTIONS:
+        return rf"{_FUNCTIONS[v.op]}\left({_expr(v.parents[0], substitute)}\right)"
+    if v.op == "sqrt":
+        return rf"\sqrt{{{_expr(v.parents[0], substitute)}}}"
+    prec = _PRECEDENCE[v.op]
+    if v.op == "neg":
+        text = "-" + _expr(v.parents[0], substitute, 3)
+    elif v.op == "div":
+        a, b = (_expr(p, substitute) for p in v.parents)
+        text, prec = rf"\frac{{{a}}}{{{b}}}", 5
+    else:
+        a = _expr(v.parents[0], substitute, prec)
+        b = _expr(v.parents[1], substitute, prec + (v.op == "sub"))
+        sep = {"add": " + ", "sub": " - ", "mul": r" \cdot " if substitute else " "}[v.op]
+        text = a + sep + b
+    return f"\\left({text}\\right)" if prec < outer else text
+
+
+def equation(eq: Equation) -> str:
+    """`name = formula = substituted = value`, dropping repeats (a bare copy, a
+    constant) so a line never says the same thing twice."""
+    parts = [eq.name]
+    for piece in (_expr(eq.expr, False), _expr(eq.expr, True), num(eq.value)):
+        if piece != parts[-1]:
+            parts.append(piece)
+    return " = ".join(parts)
+
+
+def gradient(g: Gradient, loss: str, values: dict[str, Exact]) -> str:
+    """The chain rule for one quantity: ∂L/∂q = Σ ∂L/∂c · ∂c/∂q = numbers = value."""
+
+    def d(name: str) -> str:
+        return rf"\frac{{\partial {loss}}}{{\partial {name}}}"
+
+    symbolic = " + ".join(rf"{d(c)} \frac{{\partial {c}}}{{\partial {g.name}}}" for c, _ in g.terms)
+    numbers = " + ".join(
+        rf"{num(values[c], paren=True, approx=False)} \cdot {num(local, paren=True, approx=False)}"
+        for c, local in g.terms
+    )
+    return " = ".join([d(g.name), symbolic, numbers, num(g.value)])

@@ -1,0 +1,46 @@
+"""Shared test helpers: reading exact answers back out of a Question's JSON."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+
+def exact_of(answer: Any) -> Any:
+    """The exact value(s) of a JSON answer: ints stay ints, {"exact": ...} becomes a
+    Fraction or a SymPy expression, lists and dicts are walked."""
+    if isinstance(answer, dict) and "exact" in answer:
+        e = sympy.sympify(answer["exact"])
+        return Fraction(int(e.p), int(e.q)) if e.is_Rational else e
+    if isinstance(answer, list):
+        return [exact_of(a) for a in answer]
+    if isinstance(answer, dict):
+        return {k: exact_of(v) for k, v in answer.items()}
+    return answer
+
+
+def numbers_in(answer: Any) -> list[Any]:
+    """Every number in a JSON answer, flattened, as exact values."""
+    value = exact_of(answer)
+    out: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif not isinstance(v, str | bool) and v is not None:
+            out.append(v)
+
+    walk(value)
+    return out
+
+
+def close(ours: Any, theirs: float, tol: float = 1e-9) -> bool:
+    """Our exact value against an oracle's float64, within tol (relative for big ones)."""
+    x = float(ours) if isinstance(ours, int | Fraction) else float(sympy.N(ours, 30))
+    return abs(x - theirs) <= tol * max(1.0, abs(theirs))

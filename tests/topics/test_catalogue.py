@@ -1,0 +1,157 @@
+"""Every topic honours the contract of shared/TOPICS.md, whatever its subject."""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from dlexam import ParamError, Question, all_topics, question
+from dlexam.model import KINDS
+from dlexam.topics._latex import decimal_places
+from tests.helpers import numbers_in
+
+TOPICS = [t.id for t in all_topics()]
+SEEDS = range(200)
+
+# the topics and part ids this issue promises, exactly as TOPICS.md spells them
+CONTRACT = {
+    "conv.output_shape": ["shape"],
+    "pool.output_shape": ["shape"],
+    "cnn.layer_table": ["rows", "total_params"],
+    "cnn.receptive_field": ["rf", "jump"],
+    "params.count": ["tensors", "elements"],
+    "mlp.sgd_step": ["z", "a", "loss", "grad_weights", "grad_biases", "new_weights", "new_biases"],
+    "norm.batchnorm": ["mean", "std", "z_norm", "y"],
+    "graph.skip_connection": ["dy_dx_plain", "dy_dx_skip"],
+    "graph.squared_error": ["Wx", "d", "loss", "grad_d", "grad_W", "grad_x"],
+    "rnn.forward_grad": ["h", "y", "dy_du", "dy_dw", "dy_dh0"],
+}
+
+
+@pytest.mark.parametrize("topic_id", sorted(CONTRACT))
+def test_every_promised_topic_exists_with_the_promised_parts(topic_id: str) -> None:
+    q = question(topic_id, seed=0)
+    assert [p.id for p in q.parts] == CONTRACT[topic_id]
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_a_seed_always_gives_the_same_question_byte_for_byte(topic_id: str) -> None:
+    for seed in range(5):
+        assert question(topic_id, seed=seed).to_json() == question(topic_id, seed=seed).to_json()
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_the_echoed_params_rebuild_the_same_question(topic_id: str) -> None:
+    for seed in range(20):
+        drawn = question(topic_id, seed=seed)
+        pinned = question(topic_id, params=json.loads(json.dumps(drawn.params)))
+        assert pinned.to_dict() | {"seed": seed} == drawn.to_dict()
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_json_round_trips_through_the_model(topic_id: str) -> None:
+    q = question(topic_id, seed=3)
+    assert Question.from_json(q.to_json()) == q
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_seeded_questions_are_well_formed(topic_id: str) -> None:
+    for seed in range(30):
+        q = question(topic_id, seed=seed)
+        assert q.prompt.strip() and q.solution and q.parts
+        assert all(p.kind in KINDS and p.marks > 0 and p.prompt for p in q.parts)
+        assert all(s.title and s.text for s in q.solution)
+        assert len({p.id for p in q.parts}) == len(q.parts)
+        json.dumps(q.to_dict(), allow_nan=False)
+
+
+def _decimals(x: Any) -> int | None:
+    if isinstance(x, int):
+        return 0
+    if isinstance(x, Fraction):
+        return decimal_places(x)
+    return None  # irrational: never hand-computable
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_seeded_keys_are_hand_computable_as_promised(topic_id: str) -> None:
+    promise = next(t for t in all_topics() if t.id == topic_id).decimals
+    assert promise is not None, "every topic states how many decimals its seeded keys need"
+    for seed in SEEDS:
+        q = question(topic_id, seed=seed)
+        for part in q.parts:
+            for x in numbers_in(part.answer):
+                places = _decimals(x)
+                assert places is not None and places <= promise, (seed, part.id, x)
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_seeds_give_varied_questions(topic_id: str) -> None:
+    keys = {json.dumps(question(topic_id, seed=s).params) for s in range(50)}
+    assert len(keys) >= 25
+
+
+# -- fuzzing: any params give a Question or a clean ParamError ----------------------
+
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["3/16", "1/0", "0.1", "-2", "1e999999", "same", "valid", "relu", "x"]),
+)
+_json = st.recursive(_json_leaf, lambda c: st.lists(c, max_size=5) | st.dictionaries(
+    st.text(max_size=6), c, max_size=4), max_leaves=20)
+
+
+def _build_or_param_error(topic_id: str, params: Any) -> None:
+    try:
+        q = question(topic_id, params=params)
+    except ParamError as e:
+        assert "\n" not in str(e) and str(e).startswith(topic_id)
+        return
+    json.dumps(q.to_dict(), allow_nan=False)
+    for part in q.parts:
+        for x in numbers_in(part.answer):
+            assert math.isfinite(float(x))
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+@given(data=st.data())
+def test_any_params_give_a_question_or_a_one_line_param_error(topic_id: str, data: Any) -> None:
+    seed = data.draw(st.integers(0, 10**6))
+    params = question(topic_id, seed=seed).params
+    # change one param to anything, drop one, or add a stray one
+    name = data.draw(st.sampled_from(sorted(params)))
+    action = data.draw(st.sampled_from(["replace", "drop", "stray", "nudge"]))
+    if action == "replace":
+        params[name] = data.draw(_json)
+    elif action == "drop":
+        params.pop(name)
+    elif action == "stray":
+        params[data.draw(st.text(min_size=1, max_size=8))] = data.draw(_json)
+    else:
+        params[name] = _nudge(params[name], data.draw(st.integers(-3, 3)))
+    _build_or_param_error(topic_id, params)
+
+
+def _nudge(value: Any, by: int) -> Any:
+    """A plausible wrong value: an off-by-a-little number or a list one shorter."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + by
+    if isinstance(value, list):
+        return value[:-1] if by < 0 and value else [_nudge(v, by) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+@given(params=_json)
+def test_params_that_are_not_even_an_object_are_refused_cleanly(topic_id: str, params: Any) -> None:
+    assume(params is not None)  # None means "no params given": the API asks for a seed then
+    _build_or_param_error(topic_id, params)
