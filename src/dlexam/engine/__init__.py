@@ -1,7 +1,9 @@
-"""The exact engine: numbers that never round, and reverse-mode differentiation over
-them with a tape of named quantities (see `autograd`). Knows nothing of questions."""
+"""The exact engine: numbers that never round (`exact`), and reverse-mode
+differentiation over them with a tape of named quantities (`autograd`).
+Knows nothing of questions, exams or text."""
 
+from . import exact
 from .autograd import Equation, Gradient, Tape, Value
-from .exact import Exact, exact, is_rational, to_float
+from .exact import Exact, is_rational, to_float
 
 __all__ = ["Equation", "Exact", "Gradient", "Tape", "Value", "exact", "is_rational", "to_float"]

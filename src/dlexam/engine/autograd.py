@@ -134,10 +134,7 @@ class Equation:
 
     name: str
     expr: Value
-
-    @property
-    def value(self) -> Exact:
-        return self.expr.data
+    value: Exact
 
 
 @dataclass(frozen=True)
@@ -178,8 +175,8 @@ class Tape:
         expressions use as an opaque quantity."""
         self._claim(name)
         node = lift(expr)
-        named = Value(node.data, "named", (node,), (Fraction(1),), name=name)
-        self.equations.append(Equation(name, node))
+        named = Value(ex.tidy(node.data), "named", (node,), (Fraction(1),), name=name)
+        self.equations.append(Equation(name, node, named.data))
         return named
 
     def value(self, name: str) -> Exact:
@@ -198,12 +195,13 @@ class Tape:
         grads: dict[str, Exact] = {loss.name: Fraction(1)}
         terms: dict[str, list[tuple[str, Exact]]] = {}
         for eq in reversed(self.equations):
-            g = grads.get(eq.name)
-            if g is None:
+            if eq.name not in grads:
                 continue
+            g = grads[eq.name] = ex.tidy(grads[eq.name])
             for name, local in _local_derivatives(eq.expr).items():
+                local = ex.tidy(local)
                 terms.setdefault(name, []).append((eq.name, local))
-                grads[name] = ex.add(grads.get(name, Fraction(0)), ex.mul(g, local))
+                _accumulate(grads, name, _times(g, local))
         self.gradients = {loss.name: Gradient(loss.name, Fraction(1), ())}
         order = [eq.name for eq in reversed(self.equations)] + list(self.leaves)
         for name in order:
@@ -233,8 +231,21 @@ def _local_derivatives(expr: Value) -> dict[str, Exact]:
     for v in reversed(order):
         g = adj.get(id(v), Fraction(0))
         if v.name is not None:
-            out[v.name] = ex.add(out.get(v.name, Fraction(0)), g)
+            _accumulate(out, v.name, g)
             continue
         for p, local in zip(v.parents, v.local, strict=True):
-            adj[id(p)] = ex.add(adj.get(id(p), Fraction(0)), ex.mul(g, local))
+            _accumulate(adj, id(p), _times(g, local))
     return out
+
+
+def _times(g: Exact, local: Exact) -> Exact:
+    """g·local, skipping the Fraction arithmetic when a factor is 1 (the common case)."""
+    if local == 1:
+        return g
+    if g == 1:
+        return local
+    return ex.mul(g, local)
+
+
+def _accumulate(sums: dict[Any, Exact], key: Any, x: Exact) -> None:
+    sums[key] = ex.add(sums[key], x) if key in sums else x

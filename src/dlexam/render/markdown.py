@@ -4,6 +4,7 @@ key) the answers and the worked solution. Reads the model only."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
 from ..model import Question
@@ -11,10 +12,21 @@ from ..model import Question
 __all__ = ["answer_text", "to_markdown"]
 
 
+def _exact_text(answer: dict[str, Any]) -> str:
+    """A terminating fraction as its decimal (0.1875); anything else exact, with ≈."""
+    exact, value = str(answer["exact"]), answer["value"]
+    try:
+        if Fraction(exact) == Fraction(repr(value)):
+            return repr(value)
+    except ValueError:
+        pass  # symbolic, e.g. log(9)
+    return f"{exact} (≈ {value:.10g})"
+
+
 def answer_text(answer: Any) -> str:
-    """A JSON answer as a reader wants it: 3/16 (= 0.1875), 2 × 12 × 8, [0.5, 1]."""
+    """A JSON answer as a reader wants it: 0.1875, 1/3 (≈ 0.3333333333), 2 × 12 × 8."""
     if isinstance(answer, dict) and "exact" in answer:
-        return f"{answer['exact']} (≈ {answer['value']:.10g})"
+        return _exact_text(answer)
     if isinstance(answer, list) and answer and all(isinstance(a, int) for a in answer):
         return " × ".join(map(str, answer))
     if isinstance(answer, list | dict):
@@ -24,7 +36,8 @@ def answer_text(answer: Any) -> str:
 
 def _plain(answer: Any) -> Any:
     if isinstance(answer, dict) and "exact" in answer:
-        return answer["exact"]
+        text = _exact_text(answer)
+        return answer["value"] if text == repr(answer["value"]) else answer["exact"]
     if isinstance(answer, list):
         return [_plain(a) for a in answer]
     if isinstance(answer, dict):
@@ -39,7 +52,8 @@ def to_markdown(q: Question, *, solution: bool = True) -> str:
     lines += [f"*Topic `{q.topic}`, {origin}; {aids}; {q.marks} marks.*", "", q.prompt, ""]
     for i, part in enumerate(q.parts):
         label = chr(ord("a") + i)
-        lines.append(f"**({label})** {part.prompt} *[{part.marks} marks]*")
+        marks = f"{part.marks} mark{'s' if part.marks != 1 else ''}"
+        lines.append(f"**({label})** {part.prompt} *[{marks}]*")
         lines.append("")
     if solution:
         lines += ["### Answer key", ""]

@@ -10,6 +10,7 @@ do not (\\tfrac{1}{3}), and irrational values as SymPy's LaTeX with a decimal be
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from ..engine import Equation, Exact, Gradient, Value, to_float
@@ -50,8 +51,10 @@ def decimal(x: Fraction) -> str | None:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+@lru_cache(maxsize=4096)
 def num(x: Exact | int, *, paren: bool = False, approx: bool = True) -> str:
-    """LaTeX for an exact number. `paren` wraps negatives for use after an operator."""
+    """LaTeX for an exact number. `paren` wraps negatives for use after an operator.
+    (Cached: a key prints the same few numbers many times.)"""
     if isinstance(x, int):
         x = Fraction(x)
     if isinstance(x, Fraction):
@@ -64,9 +67,13 @@ def num(x: Exact | int, *, paren: bool = False, approx: bool = True) -> str:
         import sympy
 
         text = sympy.latex(x)
-        if approx:
-            text += rf" \approx {to_float(x):.4g}"
-        negative = True  # a compound expression: always bracket it after an operator
+        short = len(text) <= 40
+        if approx:  # a result: the exact value (when it reads well) and its decimal
+            text = rf"{text} \approx {to_float(x):.4g}" if short else rf"\approx {to_float(x):.4g}"
+        elif not short:  # substituted into a formula: the decimal a calculator shows
+            text = f"{to_float(x):.4g}"
+        # bracket a compound expression after an operator, and a negative decimal
+        negative = short or approx or text.startswith("-")
     return f"({text})" if paren and negative else text
 
 
@@ -116,7 +123,12 @@ def equation(eq: Equation) -> str:
     for piece in (_expr(eq.expr, False), _expr(eq.expr, True), num(eq.value)):
         if piece != parts[-1]:
             parts.append(piece)
-    return " = ".join(parts)
+    return join_equal(parts)
+
+
+def join_equal(parts: list[str]) -> str:
+    """a = b = c, where a piece that is itself "≈ x" takes the place of its "=" sign."""
+    return " = ".join(parts).replace(r"= \approx", r"\approx")
 
 
 def gradient(g: Gradient, loss: str, values: dict[str, Exact]) -> str:
@@ -130,4 +142,4 @@ def gradient(g: Gradient, loss: str, values: dict[str, Exact]) -> str:
         rf"{num(values[c], paren=True, approx=False)} \cdot {num(local, paren=True, approx=False)}"
         for c, local in g.terms
     )
-    return " = ".join([d(g.name), symbolic, numbers, num(g.value)])
+    return join_equal([d(g.name), symbolic, numbers, num(g.value)])
