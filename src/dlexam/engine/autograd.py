@@ -175,7 +175,7 @@ class Tape:
         expressions use as an opaque quantity."""
         self._claim(name)
         node = lift(expr)
-        named = Value(ex.tidy(node.data), "named", (node,), (Fraction(1),), name=name)
+        named = Value(node.data, "named", (node,), (Fraction(1),), name=name)
         self.equations.append(Equation(name, node, named.data))
         return named
 
@@ -197,9 +197,8 @@ class Tape:
         for eq in reversed(self.equations):
             if eq.name not in grads:
                 continue
-            g = grads[eq.name] = ex.tidy(grads[eq.name])
+            g = grads[eq.name]
             for name, local in _local_derivatives(eq.expr).items():
-                local = ex.tidy(local)
                 terms.setdefault(name, []).append((eq.name, local))
                 _accumulate(grads, name, _times(g, local))
         self.gradients = {loss.name: Gradient(loss.name, Fraction(1), ())}

@@ -27,7 +27,6 @@ __all__ = [
     "sigmoid",
     "sqrt",
     "tanh",
-    "tidy",
     "to_float",
 ]
 
@@ -74,14 +73,6 @@ def _sym(x: Exact) -> Any:
     if isinstance(x, Fraction):
         return sp.Rational(x.numerator, x.denominator)
     return x
-
-
-def tidy(x: Exact) -> Exact:
-    """A shorter form of an irrational value (SymPy's simplify, never longer than the
-    input). Used on named quantities so that keys and later arithmetic stay small."""
-    if isinstance(x, Fraction):
-        return x
-    return _normalise(_sympy().simplify(x, ratio=1))
 
 
 def is_rational(x: Exact) -> bool:

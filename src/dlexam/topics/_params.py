@@ -91,9 +91,8 @@ class Params:
             raise ParamError(topic, None, f"params must be a JSON object, got {show(raw)}")
         unknown = [k for k in raw if k not in self.names]
         if unknown:
-            raise ParamError(
-                topic, str(unknown[0]), f"is not a param of this topic; it takes {', '.join(self.names)}"
-            )
+            name = json.dumps(str(unknown[0]), ensure_ascii=False)[1:-1]  # a newline stays on one line
+            raise ParamError(topic, name, f"is not a param of this topic; it takes {', '.join(self.names)}")
         self.raw = dict(raw)
         self.read: dict[str, Any] = {}
 

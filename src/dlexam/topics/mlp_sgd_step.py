@@ -119,7 +119,7 @@ def _solve(raw: Any) -> _Solved:
 
 
 def _sgd(w: Exact, lr: Fraction, grad: Exact) -> Exact:
-    return ex.tidy(ex.add(w, -ex.mul(lr, grad)))
+    return ex.add(w, -ex.mul(lr, grad))
 
 
 # -- params ---------------------------------------------------------------------------
@@ -440,15 +440,14 @@ _ARCHITECTURES = [(2, 2, 1), (2, 2, 1), (2, 3, 1), (3, 2, 1), (2, 2, 2)]
 
 
 def draw(rng: random.Random) -> dict[str, Any]:
-    """A ReLU/linear network with ½-MSE whose key has at most DECIMALS decimal places, at
-    least one hidden unit on and a nonzero output error; other candidates are redrawn."""
+    """A ReLU/linear network with ½-MSE, at least one hidden unit on, and a target chosen
+    so the output error ŷ − y is a nonzero multiple of ½. The key's decimals are then
+    checked on the solved question; the rare candidate over DECIMALS is redrawn."""
     while True:
         params = _candidate(rng)
         s = _solve(params)
         numbers = _flatten([s.net.values(s.net.z), s.loss_node.data, s.grad_w, s.grad_b, s.new_w, s.new_b])
-        alive = any(ex.positive(z.data) for layer in s.net.z[:-1] for z in layer)
-        moved = any(g != 0 for g in s.grad_b[-1])
-        if alive and moved and all(_places(v) <= DECIMALS for v in numbers):
+        if all(_places(v) <= DECIMALS for v in numbers):
             return params
 
 
@@ -457,22 +456,51 @@ def _places(x: Exact) -> int:
     return 99 if places is None else places
 
 
+_ARCHITECTURES = [(2, 2, 1), (2, 2, 1), (2, 3, 1), (3, 2, 1), (2, 2, 2)]
+_HALVES = [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]
+_TENTHS = [-0.5, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4, 0.5]
+
+
 def _candidate(rng: random.Random) -> dict[str, Any]:
     sizes = rng.choice(_ARCHITECTURES)
-    halves = [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]
-    tenths = [-0.5, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4, 0.5]
-    pool = halves if rng.random() < 0.75 else tenths
-    weights = [[[rng.choice(pool) for _ in range(n_in)] for _ in range(n_out)]
-               for n_in, n_out in itertools.pairwise(sizes)]
-    biases = [[rng.choice([0, 0, 0.5, -0.5, 1] if pool is halves else [0, 0, 0.1, -0.1])
-               for _ in range(n)] for n in sizes[1:]]
+    halves = rng.random() < 0.75
+    pool = _HALVES if halves else _TENTHS
+    x = [rng.choice([-1, 1, 2, 3, 0.5] if halves else [-1, 1, 2]) for _ in range(sizes[0])]
+    while True:  # redraw until some hidden unit is on, so the gradient reaches layer 1
+        weights = [[[rng.choice(pool) for _ in range(n_in)] for _ in range(n_out)]
+                   for n_in, n_out in itertools.pairwise(sizes)]
+        biases = [[rng.choice([0, 0, 0.5, -0.5, 1] if halves else [0, 0, 0.1, -0.1])
+                   for _ in range(n)] for n in sizes[1:]]
+        hidden, out = _relu_forward(weights, biases, x)
+        if any(h > 0 for h in hidden):
+            break
+    errors = [rng.choice([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]) for _ in out]
+    y = [_plain(o - Fraction(repr(e))) for o, e in zip(out, errors, strict=True)]
     return {
         "weights": weights,
         "biases": biases,
         "activation": "relu",
         "output_activation": "linear",
-        "x": [rng.choice([-1, 1, 2, 3, 0.5] if pool is halves else [-1, 1, 2]) for _ in range(sizes[0])],
-        "y": [rng.choice([0, 1, 0.5, 2, -1]) for _ in range(sizes[-1])],
+        "x": x,
+        "y": y,
         "loss": "half_mse",
         "lr": rng.choice([0.1, 0.5, 1, 0.25]),
     }
+
+
+def _relu_forward(weights: list[Any], biases: list[Any], x: list[Any]) -> tuple[list[Fraction], list[Fraction]]:
+    """The first hidden layer's activations and the linear output, exactly (no tape)."""
+    a = [Fraction(repr(v)) for v in x]
+    first: list[Fraction] = []
+    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        z = [sum((Fraction(repr(wij)) * aj for wij, aj in zip(row, a, strict=True)), Fraction(repr(bi)))
+             for row, bi in zip(w, b, strict=True)]
+        a = z if l == len(weights) - 1 else [max(v, Fraction(0)) for v in z]
+        if l == 0:
+            first = a
+    return first, a
+
+
+def _plain(x: Fraction) -> int | float:
+    """A short decimal as the JSON number a person would type."""
+    return x.numerator if x.denominator == 1 else float(x)
