@@ -48,6 +48,13 @@ class Value:
         self.local = local
         self.name = name
 
+    @property
+    def label(self) -> str:
+        """The name of a named quantity (a tape leaf or a `tape.let` result)."""
+        if self.name is None:
+            raise ValueError("an anonymous node has no name")
+        return self.name
+
     def __repr__(self) -> str:
         label = f"{self.name}=" if self.name else ""
         return f"Value({label}{self.data}, op={self.op!r})"

@@ -111,10 +111,10 @@ def _solve(raw: Any) -> _Solved:
     net = _Network(weights, biases, activation, output_activation, x)
     loss_node = net.loss(loss, y)
     net.tape.backward(loss_node)
-    grad_w = [[[_grad(net, w.name) for w in row] for row in layer] for layer in net.w]
-    grad_b = [[_grad(net, b.name) for b in layer] for layer in net.b]
-    new_w = [[[_sgd(w.data, lr, _grad(net, w.name)) for w in row] for row in layer] for layer in net.w]
-    new_b = [[_sgd(b.data, lr, _grad(net, b.name)) for b in layer] for layer in net.b]
+    grad_w = [[[_grad(net, w.label) for w in row] for row in layer] for layer in net.w]
+    grad_b = [[_grad(net, b.label) for b in layer] for layer in net.b]
+    new_w = [[[_sgd(w.data, lr, _grad(net, w.label)) for w in row] for row in layer] for layer in net.w]
+    new_b = [[_sgd(b.data, lr, _grad(net, b.label)) for b in layer] for layer in net.b]
     return _Solved(p.finish(), net, loss, y, lr, loss_node, grad_w, grad_b, new_w, new_b)
 
 
@@ -314,7 +314,7 @@ def _solution(net: _Network, loss: str, lr: Fraction,
         label = "Output layer" if l == net.depth - 1 else f"Layer {l + 1}"
         lines = [f"*{label}.*"]
         for z, a in zip(net.z[l], net.a[l], strict=True):
-            lines.append(f"${tex.equation(eqs[z.name])}$, so ${tex.equation(eqs[a.name])}$.")
+            lines.append(f"${tex.equation(eqs[z.label])}$, so ${tex.equation(eqs[a.label])}$.")
         forward.append("  \n".join(lines))
     return (
         Step("Forward pass", "\n\n".join(forward)),
@@ -337,7 +337,7 @@ def _d(name: str) -> str:
 def _backward(net: _Network, loss: str) -> list[str]:
     """The backward pass as a key writes it: the output error, then layer by layer
     δ = upstream · act'(z), ∂L/∂w = δ · input, ∂L/∂b = δ, and the sum sent further back."""
-    num, g = tex.num, lambda v: _grad(net, v.name)
+    num, g = tex.num, lambda v: _grad(net, v.label)
 
     def sub(x: Exact) -> str:  # a number substituted into a formula
         return tex.num(x, paren=True, approx=False)
@@ -346,35 +346,35 @@ def _backward(net: _Network, loss: str) -> list[str]:
     for i, yh in enumerate(net.a[-1]):
         if loss == "half_mse":
             y = net.tape.leaves["y" if net.outputs == 1 else f"y_{{{i + 1}}}"]
-            lines.append(f"${_d(yh.name)} = {yh.name} - {y.name} = {num(yh.data)} - "
+            lines.append(f"${_d(yh.label)} = {yh.label} - {y.label} = {num(yh.data)} - "
                          f"{sub(y.data)} = {num(g(yh))}$")
         else:
             upstream = {n: gr.value for n, gr in net.tape.gradients.items()}
-            lines.append(f"${tex.gradient(net.tape.gradients[yh.name], 'L', upstream)}$")
+            lines.append(f"${tex.gradient(net.tape.gradients[yh.label], 'L', upstream)}$")
     for l in reversed(range(net.depth)):
         prev = net.x if l == 0 else net.a[l - 1]
         label = "the output layer" if l == net.depth - 1 else f"layer {l + 1}"
         block = [f"*Through {label}.*"]
         for i, (z, a) in enumerate(zip(net.z[l], net.a[l], strict=True)):
-            local = dict(net.tape.gradients[z.name].terms).get(a.name, Fraction(0)) if z.name in \
+            local = dict(net.tape.gradients[z.label].terms).get(a.label, Fraction(0)) if z.label in \
                 net.tape.gradients else Fraction(0)
             why = _why(net.activations[l], z, a)
-            block.append(f"${_d(z.name)} = {_d(a.name)} \\cdot {_act_prime(net.activations[l], z.name)}"
+            block.append(f"${_d(z.label)} = {_d(a.label)} \\cdot {_act_prime(net.activations[l], z.label)}"
                          f" = {sub(g(a))} \\cdot {sub(local)} = {num(g(z))}$"
                          + (f" ({why})" if why else ""))
             grads = ", ".join(
-                f"${_d(w.name)} = {_d(z.name)} \\cdot {src.name} = {sub(g(z))} \\cdot "
+                f"${_d(w.label)} = {_d(z.label)} \\cdot {src.label} = {sub(g(z))} \\cdot "
                 f"{sub(src.data)} = {num(g(w))}$"
                 for w, src in zip(net.w[l][i], prev, strict=True)
             )
-            block.append(f"{grads}; ${_d(net.b[l][i].name)} = {_d(z.name)} = {num(g(net.b[l][i]))}$.")
+            block.append(f"{grads}; ${_d(net.b[l][i].label)} = {_d(z.label)} = {num(g(net.b[l][i]))}$.")
         if l > 0:
             for j, src in enumerate(prev):
                 terms = [(z, net.w[l][i][j]) for i, z in enumerate(net.z[l])]
-                symbolic = " + ".join(f"{_d(z.name)} {w.name}" for z, w in terms)
+                symbolic = " + ".join(f"{_d(z.label)} {w.label}" for z, w in terms)
                 numbers = " + ".join(f"{sub(g(z))} \\cdot {sub(w.data)}"
                                      for z, w in terms)
-                block.append(f"${_d(src.name)} = {symbolic} = {numbers} = {num(g(src))}$")
+                block.append(f"${_d(src.label)} = {symbolic} = {numbers} = {num(g(src))}$")
         lines.append("  \n".join(block))
     return [line.replace("= \\approx", "\\approx") for line in lines]
 
@@ -388,15 +388,15 @@ def _why(act: str, z: Value, a: Value) -> str:
     """Why an activation's derivative is what it is: the place students slip."""
     if act == "relu":
         if ex.positive(z.data):
-            return f"${z.name} > 0$, so the ReLU passes the gradient through"
-        return (f"${z.name} \\le 0$, so $\\mathrm{{ReLU}}' = 0$: the unit is off for this input and "
+            return f"${z.label} > 0$, so the ReLU passes the gradient through"
+        return (f"${z.label} \\le 0$, so $\\mathrm{{ReLU}}' = 0$: the unit is off for this input and "
                 "no gradient flows back through it")
     if act == "step":
         return "the step function is flat, so its derivative is 0 and nothing flows back"
     if act == "sigmoid":
-        return f"$\\sigma'({z.name}) = {a.name}(1 - {a.name})$"
+        return f"$\\sigma'({z.label}) = {a.label}(1 - {a.label})$"
     if act == "tanh":
-        return f"$\\tanh'({z.name}) = 1 - {a.name}^2$"
+        return f"$\\tanh'({z.label}) = 1 - {a.label}^2$"
     return ""
 
 
@@ -407,11 +407,11 @@ def _update(net: _Network, lr: Fraction, new_w: list[Any], new_b: list[Any]) -> 
         for i, row in enumerate(net.w[l]):
             params = [(w, new_w[l][i][j]) for j, w in enumerate(row)] + [(net.b[l][i], new_b[l][i])]
             for node, new in params:
-                grad = _grad(net, node.name)
+                grad = _grad(net, node.label)
                 if grad == 0:
-                    still.append(f"${node.name}$")
+                    still.append(f"${node.label}$")
                     continue
-                moved.append(f"${node.name} \\leftarrow {tex.num(node.data, approx=False)} - "
+                moved.append(f"${node.label} \\leftarrow {tex.num(node.data, approx=False)} - "
                              f"{tex.num(lr)} \\cdot {tex.num(grad, paren=True, approx=False)} = "
                              f"{tex.num(new)}$")
     text = "  \n".join(moved)
