@@ -21,6 +21,7 @@ from ..errors import ParamError
 __all__ = ["REQUIRED", "Params", "parse_number", "plain_json"]
 
 REQUIRED: Any = object()
+MAX_INT = 10**12  # no exam number is larger; bigger ints are refused before any arithmetic
 _NUMBER_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$")
 _MAX_EXPONENT = 60  # 1e61 and 1e-61 are refused: no exam number is that large, and a
 # string like "1e999999999" must not make us build a billion-digit integer
@@ -74,8 +75,11 @@ def show(value: Any) -> str:
     """A given value as it appears in an error message (short, JSON-like)."""
     try:
         text = json.dumps(plain_json(value), ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):  # an int of over 4,300 digits, a list nested too deep
+            text = f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -107,9 +111,13 @@ class Params:
         return name in self.raw
 
     def get(self, name: str, default: Any = REQUIRED) -> Any:
-        """The raw value, or the default; records it for `finish()`."""
+        """The raw value, or the default; records it for `finish()`. An integer anywhere
+        in the value beyond ±MAX_INT is refused here, once for every reader."""
         if name in self.raw:
             value = self.raw[name]
+            reason = _out_of_bounds(value)
+            if reason:
+                raise self.error(name, reason)
         elif default is REQUIRED:
             raise self.error(name, "is required")
         else:
@@ -200,6 +208,20 @@ class Params:
     def finish(self) -> dict[str, Any]:
         """Every param read, in the topic's documented order, as plain JSON."""
         return {n: plain_json(self.read[n]) for n in self.names if n in self.read}
+
+
+def _out_of_bounds(v: Any, depth: int = 0) -> str | None:
+    """Why a value is beyond anything an exam needs (and could make us slow), or None."""
+    if depth > 8:
+        return "is nested deeper than any param of a topic"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT:
+        return "holds an integer beyond ±10^12; exam numbers are smaller"
+    items = v.values() if isinstance(v, Mapping) else v if isinstance(v, list | tuple) else ()
+    for x in items:
+        reason = _out_of_bounds(x, depth + 1)
+        if reason:
+            return reason
+    return None
 
 
 def _is_int(v: Any) -> bool:

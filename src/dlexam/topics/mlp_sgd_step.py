@@ -285,7 +285,10 @@ def _prompt(net: _Network, loss: str, y: Any, lr: Fraction) -> str:
         w = tex.vec([[v.data for v in row] for row in net.w[l]])
         b = tex.vec([[v.data] for v in net.b[l]])
         lines.append(f"- $W^{{({l + 1})}} = {w}$, $b^{{({l + 1})}} = {b}$")
-    target = f"class $y = {y}$ (0-based)" if loss == "ce" else f"target $y = {tex.vec(y)}$"
+    if loss == "ce":
+        target = f"class $y = {y}$ (0-based)"
+    else:
+        target = f"target $y = {tex.num(y[0]) if len(y) == 1 else tex.vec(y)}$"
     lines += [
         "",
         f"For the input $x = {tex.vec([v.data for v in net.x])}$ with {target}, the loss is "
