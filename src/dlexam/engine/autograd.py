@@ -212,7 +212,8 @@ class Tape:
         order = [eq.name for eq in reversed(self.equations)] + list(self.leaves)
         for name in order:
             if name in terms:
-                self.gradients[name] = Gradient(name, grads[name], tuple(terms[name]))
+                # terms were found walking backwards; a key reads them in forward order
+                self.gradients[name] = Gradient(name, grads[name], tuple(reversed(terms[name])))
         return {name: gr.value for name, gr in self.gradients.items()}
 
 

@@ -23,11 +23,11 @@ def _exact_text(answer: dict[str, Any]) -> str:
     return f"{exact} (≈ {value:.10g})"
 
 
-def answer_text(answer: Any) -> str:
-    """A JSON answer as a reader wants it: 0.1875, 1/3 (≈ 0.3333333333), 2 × 12 × 8."""
+def answer_text(answer: Any, kind: str = "") -> str:
+    """A JSON answer as a reader wants it: 0.1875, 1/3 (≈ 0.3333333333), a shape as 2 × 12 × 8."""
     if isinstance(answer, dict) and "exact" in answer:
         return _exact_text(answer)
-    if isinstance(answer, list) and answer and all(isinstance(a, int) for a in answer):
+    if kind == "shape":
         return " × ".join(map(str, answer))
     if isinstance(answer, list | dict):
         return "`" + json.dumps(_plain(answer), ensure_ascii=False) + "`"
@@ -58,7 +58,7 @@ def to_markdown(q: Question, *, solution: bool = True) -> str:
     if solution:
         lines += ["### Answer key", ""]
         for i, part in enumerate(q.parts):
-            lines.append(f"- **({chr(ord('a') + i)}) `{part.id}`:** {answer_text(part.answer)}")
+            lines.append(f"- **({chr(ord('a') + i)}) `{part.id}`:** {answer_text(part.answer, part.kind)}")
         lines += ["", "### Worked solution", ""]
         for step in q.solution:
             lines += [f"**{step.title}.** {step.text}", ""]

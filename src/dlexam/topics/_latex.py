@@ -9,6 +9,7 @@ do not (\\tfrac{1}{3}), and irrational values as SymPy's LaTeX with a decimal be
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -51,10 +52,17 @@ def decimal(x: Fraction) -> str | None:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
-@lru_cache(maxsize=4096)
 def num(x: Exact | int, *, paren: bool = False, approx: bool = True) -> str:
-    """LaTeX for an exact number. `paren` wraps negatives for use after an operator.
-    (Cached: a key prints the same few numbers many times.)"""
+    """LaTeX for an exact number. `paren` wraps negatives for use after an operator."""
+    if isinstance(x, int | Fraction) and getattr(x, "denominator", 1) == 1:  # fast path: integers
+        n = int(x)
+        return f"({n})" if paren and n < 0 else str(n)
+    return _num(x, paren, approx)
+
+
+@lru_cache(maxsize=4096)
+def _num(x: Exact, paren: bool, approx: bool) -> str:
+    """num() for non-integers, cached: a key prints the same few numbers many times."""
     if isinstance(x, int):
         x = Fraction(x)
     if isinstance(x, Fraction):
@@ -97,7 +105,12 @@ def _expr(v: Value, substitute: bool, outer: int = 0) -> str:
     if v.op == "const":
         return num(v.data, paren=outer > 0, approx=False)
     if v.op.startswith("pow"):
-        return f"{_expr(v.parents[0], substitute, 4)}^{{{v.op[3:]}}}"
+        base_node = v.parents[0]
+        base = _expr(base_node, substitute)
+        symbol = base_node.name is not None and not substitute
+        if not (symbol or re.fullmatch(r"[0-9]+", base)):
+            base = f"\\left({base}\\right)"  # (1/6)^2, (-0.5)^2, (y - ŷ)^2: never ambiguous
+        return f"{base}^{{{v.op[3:]}}}"
     if v.op in _FUNCTIONS:
         return rf"{_FUNCTIONS[v.op]}\left({_expr(v.parents[0], substitute)}\right)"
     if v.op == "sqrt":

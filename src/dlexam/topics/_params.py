@@ -181,7 +181,7 @@ class Params:
     def matrix(self, name: str, default: Any = REQUIRED, *, rows: int | None = None,
                cols: int | None = None) -> list[list[Fraction]]:
         value = self.get(name, default)
-        shape = f"{rows if rows is not None else 'n'}×{cols if cols is not None else 'm'}"
+        shape = f"a {rows}×{cols}" if rows is not None and cols is not None else "an m×n"
         try:
             if not isinstance(value, list) or not value or (rows is not None and len(value) != rows):
                 raise ValueError
@@ -190,7 +190,7 @@ class Params:
                 raise ValueError
             return [[parse_number(v) for v in row] for row in value]
         except ValueError:
-            raise self.fail(name, f"a {shape} matrix given as a list of rows of numbers") from None
+            raise self.fail(name, f"{shape} matrix given as a list of rows of numbers") from None
 
     def choice(self, name: str, options: Iterable[str], default: Any = REQUIRED) -> str:
         value = self.get(name, default)
