@@ -13,6 +13,7 @@ from torch import nn
 from dlexam import ParamError, question
 from tests.helpers import close, exact_of
 
+
 def snap_to_zero(z: torch.Tensor) -> torch.Tensor:
     """Exact arithmetic can land on the ReLU's kink (0.5·(−1) + 0.2·2 + 0.1 = 0), where
     float64 lands on 5.6e-17 instead. Snap such values to an exact 0, keeping the

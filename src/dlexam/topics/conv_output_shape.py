@@ -79,8 +79,15 @@ def build(raw: Any) -> Question:
     )
 
 
-def _padding(p: Params, given: Any, dims: int, kernel: tuple[int, ...], dilation: tuple[int, ...],
-             stride: tuple[int, ...], transposed: bool) -> list[tuple[int, int]]:
+def _padding(
+    p: Params,
+    given: Any,
+    dims: int,
+    kernel: tuple[int, ...],
+    dilation: tuple[int, ...],
+    stride: tuple[int, ...],
+    transposed: bool,
+) -> list[tuple[int, int]]:
     """(before, after) padding per axis."""
     if given == "valid":
         return [(0, 0)] * dims
@@ -92,14 +99,18 @@ def _padding(p: Params, given: Any, dims: int, kernel: tuple[int, ...], dilation
         total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return [(t // 2, t - t // 2) for t in total]
     sym = p.int_or_ints(
-        "padding", dims, 0, lo=0,
+        "padding",
+        dims,
+        0,
+        lo=0,
         what=f'a non-negative integer, a list of {dims} of them, "valid" or "same"',
     )
     return [(x, x) for x in sym]
 
 
-def _one_axis(axis: str, n: int, k: int, s: int, lo: int, hi: int, d: int, op: int,
-              transposed: bool) -> tuple[int, str]:
+def _one_axis(
+    axis: str, n: int, k: int, s: int, lo: int, hi: int, d: int, op: int, transposed: bool
+) -> tuple[int, str]:
     """The output size along one axis, and the line of the key that computes it."""
     pad_tex = "2p" if lo == hi else "p_{\\text{before}} + p_{\\text{after}}"
     pad_num = f"2 \\cdot {lo}" if lo == hi else f"{lo} + {hi}"
@@ -113,7 +124,8 @@ def _one_axis(axis: str, n: int, k: int, s: int, lo: int, hi: int, d: int, op: i
     inner = n + lo + hi - d * (k - 1) - 1
     size = inner // s + 1 if inner >= 0 else 0
     line = (
-        f"{axis}_{{out}} = \\left\\lfloor \\frac{{{axis} + {pad_tex} - d(k - 1) - 1}}{{s}} \\right\\rfloor + 1"
+        f"{axis}_{{out}} = \\left\\lfloor \\frac{{{axis} + {pad_tex} - d(k - 1) - 1}}{{s}} "
+        "\\right\\rfloor + 1"
         f" = \\left\\lfloor \\frac{{{n} + {pad_num} - {d} \\cdot ({k} - 1) - 1}}{{{s}}} \\right\\rfloor + 1"
     )
     if inner < 0:
@@ -149,8 +161,11 @@ def _arg(value: Any) -> str:
 
 
 def _prompt(shape_in: list[int], out_channels: int, p: Params) -> str:
-    layout = {3: "N \\times C \\times L", 4: "N \\times C \\times H \\times W",
-              5: "N \\times C \\times D \\times H \\times W"}[len(shape_in)]
+    layout = {
+        3: "N \\times C \\times L",
+        4: "N \\times C \\times H \\times W",
+        5: "N \\times C \\times D \\times H \\times W",
+    }[len(shape_in)]
     return (
         f"A tensor of shape ${tex_shape(shape_in)}$ (layout ${layout}$) is passed through "
         f"{_module_call(shape_in, out_channels, p)} in PyTorch. "
@@ -158,20 +173,24 @@ def _prompt(shape_in: list[int], out_channels: int, p: Params) -> str:
     )
 
 
-def _solution(shape_in: list[int], shape_out: list[int], lines: list[str], transposed: bool) -> tuple[Step, ...]:
+def _solution(
+    shape_in: list[int], shape_out: list[int], lines: list[str], transposed: bool
+) -> tuple[Step, ...]:
     kind = "transposed convolution" if transposed else "convolution"
     rule = (
         "A transposed convolution runs the shape arithmetic of a convolution backwards; "
         "padding *removes* rows here and `output_padding` adds them on one side."
-        if transposed else
-        "Each spatial size follows the same rule; PyTorch rounds *down* when the stride "
+        if transposed
+        else "Each spatial size follows the same rule; PyTorch rounds *down* when the stride "
         "does not divide evenly (the last, incomplete window is dropped)."
     )
     steps = [
-        Step("Batch and channels",
-             f"The batch size is unchanged ({shape_in[0]}); a {kind} outputs one channel per "
-             f"filter, so there are {shape_out[1]} channels. (The input's {shape_in[1]} "
-             "channel(s) only set how deep each filter is.)"),
+        Step(
+            "Batch and channels",
+            f"The batch size is unchanged ({shape_in[0]}); a {kind} outputs one channel per "
+            f"filter, so there are {shape_out[1]} channels. (The input's {shape_in[1]} "
+            "channel(s) only set how deep each filter is.)",
+        ),
         Step("Spatial sizes", rule + "\n\n" + "\n\n".join(f"$${line}$$" for line in lines)),
         Step("Answer", f"The output has shape ${tex_shape(shape_out)}$."),
     ]

@@ -55,20 +55,37 @@ def build(raw: Any) -> Question:
     s = _solve(raw)
     net = s.net
     parts = (
-        Part("z", "list", answer(net.values(net.z)), 1,
-             "Pre-activations $z$ of every layer (one list per layer)"),
-        Part("a", "list", answer(net.values(net.a)), 1,
-             "Activations $a$ of every layer (the last one is the output $\\hat y$)"),
+        Part(
+            "z",
+            "list",
+            answer(net.values(net.z)),
+            1,
+            "Pre-activations $z$ of every layer (one list per layer)",
+        ),
+        Part(
+            "a",
+            "list",
+            answer(net.values(net.a)),
+            1,
+            "Activations $a$ of every layer (the last one is the output $\\hat y$)",
+        ),
         Part("loss", "number", answer(s.loss_node.data), 1, "The loss $L$"),
-        Part("grad_weights", "list", answer(s.grad_w), 2,
-             "$\\partial L/\\partial W$ for every layer (same layout as the weights)"),
+        Part(
+            "grad_weights",
+            "list",
+            answer(s.grad_w),
+            2,
+            "$\\partial L/\\partial W$ for every layer (same layout as the weights)",
+        ),
         Part("grad_biases", "list", answer(s.grad_b), 1, "$\\partial L/\\partial b$ for every layer"),
         Part("new_weights", "list", answer(s.new_w), 1, "The weights after one SGD step"),
         Part("new_biases", "list", answer(s.new_b), 1, "The biases after one SGD step"),
     )
     rational = all(isinstance(v, Fraction) for v in _flatten([s.grad_w, s.loss_node.data]))
     return Question(
-        topic=ID, title=TITLE, params=s.params,
+        topic=ID,
+        title=TITLE,
+        params=s.params,
         prompt=_prompt(net, s.loss, s.y, s.lr),
         parts=parts,
         solution=_solution(net, s.loss, s.lr, s.new_w, s.new_b),
@@ -103,8 +120,11 @@ def _solve(raw: Any) -> _Solved:
     y = _target(p, loss, sizes[-1])
     lr = p.number("lr", lo=0, lo_open=True)
     if loss == "ce" and output_activation != "linear":
-        raise p.error("output_activation", 'must be "linear" with loss "ce": the softmax is part of '
-                      "the cross-entropy, as in nn.CrossEntropyLoss")
+        raise p.error(
+            "output_activation",
+            'must be "linear" with loss "ce": the softmax is part of '
+            "the cross-entropy, as in nn.CrossEntropyLoss",
+        )
     if loss == "bce" and output_activation != "sigmoid":
         raise p.error("output_activation", 'must be "sigmoid" with loss "bce", so outputs lie in (0, 1)')
 
@@ -124,11 +144,14 @@ def _sgd(w: Exact, lr: Fraction, grad: Exact) -> Exact:
 
 # -- params ---------------------------------------------------------------------------
 
+
 def _weights(p: Params) -> list[list[list[Fraction]]]:
     raw = p.get("weights")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_LAYERS:
-        raise p.fail("weights", f"a list of 1 to {MAX_LAYERS} weight matrices, one per layer, "
-                     "each a list of rows [out][in]")
+        raise p.fail(
+            "weights",
+            f"a list of 1 to {MAX_LAYERS} weight matrices, one per layer, each a list of rows [out][in]",
+        )
     layers = []
     for l, w in enumerate(raw):
         fan_in = len(raw[l - 1]) if l and isinstance(raw[l - 1], list) else None
@@ -139,12 +162,17 @@ def _weights(p: Params) -> list[list[list[Fraction]]]:
             ok = ok and (fan_in is None or width == fan_in)
         if not ok:
             need = f"{fan_in} columns (one per unit of layer {l})" if fan_in else "rows of equal length"
-            raise p.error("weights", f"layer {l + 1} must be a matrix of at most {MAX_UNITS}×{MAX_UNITS} "
-                          f"numbers with {need}, got {show(w)}")
+            raise p.error(
+                "weights",
+                f"layer {l + 1} must be a matrix of at most {MAX_UNITS}×{MAX_UNITS} "
+                f"numbers with {need}, got {show(w)}",
+            )
         try:
             layers.append([[parse_number(v) for v in row] for row in w])
         except ValueError:
-            raise p.error("weights", f"layer {l + 1} holds something that is not a number: {show(w)}") from None
+            raise p.error(
+                "weights", f"layer {l + 1} holds something that is not a number: {show(w)}"
+            ) from None
     return layers
 
 
@@ -192,21 +220,35 @@ def _flatten(v: Any) -> list[Any]:
 
 # -- the network on a tape --------------------------------------------------------------
 
+
 class _Network:
     """The MLP written onto a Tape with the names a key uses: x_j, w^{(l)}_{ij}, b^{(l)}_i,
     z^{(l)}_i, a^{(l)}_i and, for the output layer, ŷ_i."""
 
-    def __init__(self, weights: list[list[list[Fraction]]], biases: list[list[Fraction]],
-                 activation: str, output_activation: str, x: list[Fraction]) -> None:
+    def __init__(
+        self,
+        weights: list[list[list[Fraction]]],
+        biases: list[list[Fraction]],
+        activation: str,
+        output_activation: str,
+        x: list[Fraction],
+    ) -> None:
         self.tape = t = Tape()
         self.depth = len(weights)
         self.activations = [activation] * (self.depth - 1) + [output_activation]
         self.outputs = len(weights[-1])
         self.x = [t.leaf(f"x_{{{j + 1}}}", v) for j, v in enumerate(x)]
-        self.w = [[[t.leaf(f"w^{{({l + 1})}}_{{{i + 1}{j + 1}}}", v) for j, v in enumerate(row)]
-                   for i, row in enumerate(layer)] for l, layer in enumerate(weights)]
-        self.b = [[t.leaf(f"b^{{({l + 1})}}_{{{i + 1}}}", v) for i, v in enumerate(layer)]
-                  for l, layer in enumerate(biases)]
+        self.w = [
+            [
+                [t.leaf(f"w^{{({l + 1})}}_{{{i + 1}{j + 1}}}", v) for j, v in enumerate(row)]
+                for i, row in enumerate(layer)
+            ]
+            for l, layer in enumerate(weights)
+        ]
+        self.b = [
+            [t.leaf(f"b^{{({l + 1})}}_{{{i + 1}}}", v) for i, v in enumerate(layer)]
+            for l, layer in enumerate(biases)
+        ]
         self.z: list[list[Value]] = []
         self.a: list[list[Value]] = []
         prev = self.x
@@ -265,8 +307,10 @@ def _activate(z: Value, name: str) -> Value:
 _LOSS_TEX = {  # the formula, and what it means in PyTorch terms
     "half_mse": (r"L = \tfrac12 \sum_i (y_i - \hat y_i)^2", "the halved sum of squared errors"),
     "mse": (r"L = \tfrac1m \sum_i (y_i - \hat y_i)^2", "the mean over the $m$ outputs, as nn.MSELoss"),
-    "bce": (r"L = -\tfrac1m \sum_i \big(y_i \log \hat y_i + (1 - y_i)\log(1 - \hat y_i)\big)",
-            "the mean binary cross-entropy, as nn.BCELoss"),
+    "bce": (
+        r"L = -\tfrac1m \sum_i \big(y_i \log \hat y_i + (1 - y_i)\log(1 - \hat y_i)\big)",
+        "the mean binary cross-entropy, as nn.BCELoss",
+    ),
     "ce": (r"L = -\log \mathrm{softmax}(z)_y", "nn.CrossEntropyLoss on the output logits"),
 }
 
@@ -275,8 +319,7 @@ def _prompt(net: _Network, loss: str, y: Any, lr: Fraction) -> str:
     sizes = [len(net.x)] + [len(layer) for layer in net.w]
     lines = [
         f"A fully connected network with layer sizes {'–'.join(map(str, sizes))} computes "
-        r"$z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ with $a^{(0)} = x$. "
-        + _act_sentence(net),
+        r"$z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$ with $a^{(0)} = x$. " + _act_sentence(net),
         "",
         "Its parameters ($W^{(l)}_{ij}$ connects unit $j$ of the layer below to unit $i$):",
         "",
@@ -292,7 +335,8 @@ def _prompt(net: _Network, loss: str, y: Any, lr: Fraction) -> str:
     lines += [
         "",
         f"For the input $x = {tex.vec([v.data for v in net.x])}$ with {target}, the loss is "
-        f"${_LOSS_TEX[loss][0]}$ ({_LOSS_TEX[loss][1]}). Do one forward pass, one backward pass, and one step of plain "
+        f"${_LOSS_TEX[loss][0]}$ ({_LOSS_TEX[loss][1]}). Do one forward pass, one backward pass, "
+        "and one step of plain "
         rf"gradient descent, $w \leftarrow w - \eta\, \partial L/\partial w$, with $\eta = {tex.num(lr)}$.",
     ]
     return "\n".join(lines)
@@ -308,8 +352,7 @@ def _act_sentence(net: _Network) -> str:
     return f"Hidden units use {hid}{kink}; the output activation is {out}."
 
 
-def _solution(net: _Network, loss: str, lr: Fraction,
-              new_w: list[Any], new_b: list[Any]) -> tuple[Step, ...]:
+def _solution(net: _Network, loss: str, lr: Fraction, new_w: list[Any], new_b: list[Any]) -> tuple[Step, ...]:
     t = net.tape
     eqs = {e.name: e for e in t.equations}
     forward = []
@@ -349,8 +392,9 @@ def _backward(net: _Network, loss: str) -> list[str]:
     for i, yh in enumerate(net.a[-1]):
         if loss == "half_mse":
             y = net.tape.leaves["y" if net.outputs == 1 else f"y_{{{i + 1}}}"]
-            lines.append(f"${_d(yh.label)} = {yh.label} - {y.label} = {num(yh.data)} - "
-                         f"{sub(y.data)} = {num(g(yh))}$")
+            lines.append(
+                f"${_d(yh.label)} = {yh.label} - {y.label} = {num(yh.data)} - {sub(y.data)} = {num(g(yh))}$"
+            )
         else:
             upstream = {n: gr.value for n, gr in net.tape.gradients.items()}
             lines.append(f"${tex.gradient(net.tape.gradients[yh.label], 'L', upstream)}$")
@@ -359,12 +403,16 @@ def _backward(net: _Network, loss: str) -> list[str]:
         label = "the output layer" if l == net.depth - 1 else f"layer {l + 1}"
         block = [f"*Through {label}.*"]
         for i, (z, a) in enumerate(zip(net.z[l], net.a[l], strict=True)):
-            local = dict(net.tape.gradients[z.label].terms).get(a.label, Fraction(0)) if z.label in \
-                net.tape.gradients else Fraction(0)
+            local = (
+                dict(net.tape.gradients[z.label].terms).get(a.label, Fraction(0))
+                if z.label in net.tape.gradients
+                else Fraction(0)
+            )
             why = _why(net.activations[l], z, a)
-            block.append(f"${_d(z.label)} = {_d(a.label)} \\cdot {_act_prime(net.activations[l], z.label)}"
-                         f" = {sub(g(a))} \\cdot {sub(local)} = {num(g(z))}$"
-                         + (f" ({why})" if why else ""))
+            block.append(
+                f"${_d(z.label)} = {_d(a.label)} \\cdot {_act_prime(net.activations[l], z.label)}"
+                f" = {sub(g(a))} \\cdot {sub(local)} = {num(g(z))}$" + (f" ({why})" if why else "")
+            )
             grads = ", ".join(
                 f"${_d(w.label)} = {_d(z.label)} \\cdot {src.label} = {sub(g(z))} \\cdot "
                 f"{sub(src.data)} = {num(g(w))}$"
@@ -375,16 +423,20 @@ def _backward(net: _Network, loss: str) -> list[str]:
             for j, src in enumerate(prev):
                 terms = [(z, net.w[l][i][j]) for i, z in enumerate(net.z[l])]
                 symbolic = " + ".join(f"{_d(z.label)} {w.label}" for z, w in terms)
-                numbers = " + ".join(f"{sub(g(z))} \\cdot {sub(w.data)}"
-                                     for z, w in terms)
+                numbers = " + ".join(f"{sub(g(z))} \\cdot {sub(w.data)}" for z, w in terms)
                 block.append(f"${_d(src.label)} = {symbolic} = {numbers} = {num(g(src))}$")
         lines.append("  \n".join(block))
     return [line.replace("= \\approx", "\\approx") for line in lines]
 
 
 def _act_prime(act: str, z: str) -> str:
-    return {"relu": rf"\mathrm{{ReLU}}'({z})", "sigmoid": rf"\sigma'({z})", "tanh": rf"\tanh'({z})",
-            "step": rf"\mathrm{{step}}'({z})", "linear": "1"}[act]
+    return {
+        "relu": rf"\mathrm{{ReLU}}'({z})",
+        "sigmoid": rf"\sigma'({z})",
+        "tanh": rf"\tanh'({z})",
+        "step": rf"\mathrm{{step}}'({z})",
+        "linear": "1",
+    }[act]
 
 
 def _why(act: str, z: Value, a: Value) -> str:
@@ -392,8 +444,10 @@ def _why(act: str, z: Value, a: Value) -> str:
     if act == "relu":
         if ex.positive(z.data):
             return f"${z.label} > 0$, so the ReLU passes the gradient through"
-        return (f"${z.label} \\le 0$, so $\\mathrm{{ReLU}}' = 0$: the unit is off for this input and "
-                "no gradient flows back through it")
+        return (
+            f"${z.label} \\le 0$, so $\\mathrm{{ReLU}}' = 0$: the unit is off for this input and "
+            "no gradient flows back through it"
+        )
     if act == "step":
         return "the step function is flat, so its derivative is 0 and nothing flows back"
     if act == "sigmoid":
@@ -414,9 +468,11 @@ def _update(net: _Network, lr: Fraction, new_w: list[Any], new_b: list[Any]) -> 
                 if grad == 0:
                     still.append(f"${node.label}$")
                     continue
-                moved.append(f"${node.label} \\leftarrow {tex.num(node.data, approx=False)} - "
-                             f"{tex.num(lr)} \\cdot {tex.num(grad, paren=True, approx=False)} = "
-                             f"{tex.num(new)}$")
+                moved.append(
+                    f"${node.label} \\leftarrow {tex.num(node.data, approx=False)} - "
+                    f"{tex.num(lr)} \\cdot {tex.num(grad, paren=True, approx=False)} = "
+                    f"{tex.num(new)}$"
+                )
     text = "  \n".join(moved)
     if still:
         text += ("\n\n" if moved else "") + "Zero gradient, so unchanged: " + ", ".join(still) + "."
@@ -425,16 +481,24 @@ def _update(net: _Network, lr: Fraction, new_w: list[Any], new_b: list[Any]) -> 
 
 def _convention(loss: str) -> str:
     if loss == "half_mse":
-        return (r"The loss carries a $\tfrac12$, so $\partial L/\partial \hat y = \hat y - y$. "
-                r"With the plain squared error $(y - \hat y)^2$ every gradient would double.")
+        return (
+            r"The loss carries a $\tfrac12$, so $\partial L/\partial \hat y = \hat y - y$. "
+            r"With the plain squared error $(y - \hat y)^2$ every gradient would double."
+        )
     if loss == "mse":
-        return (r"nn.MSELoss averages over the outputs, so $\partial L/\partial \hat y_i = "
-                r"\tfrac2m(\hat y_i - y_i)$; a summed loss would not divide by $m$.")
+        return (
+            r"nn.MSELoss averages over the outputs, so $\partial L/\partial \hat y_i = "
+            r"\tfrac2m(\hat y_i - y_i)$; a summed loss would not divide by $m$."
+        )
     if loss == "bce":
-        return (r"With a sigmoid output and the binary cross-entropy, $\partial L/\partial z = "
-                r"\tfrac1m(\hat y - y)$: the sigmoid's derivative cancels.")
-    return (r"The cross-entropy takes logits: $\partial L/\partial z_k = \mathrm{softmax}(z)_k - "
-            r"[k = y]$. Do not apply a softmax before it as well.")
+        return (
+            r"With a sigmoid output and the binary cross-entropy, $\partial L/\partial z = "
+            r"\tfrac1m(\hat y - y)$: the sigmoid's derivative cancels."
+        )
+    return (
+        r"The cross-entropy takes logits: $\partial L/\partial z_k = \mathrm{softmax}(z)_k - "
+        r"[k = y]$. Do not apply a softmax before it as well."
+    )
 
 
 # -- seeded variants -------------------------------------------------------------------
@@ -470,10 +534,14 @@ def _candidate(rng: random.Random) -> dict[str, Any]:
     pool = _HALVES if halves else _TENTHS
     x = [rng.choice([-1, 1, 2, 3, 0.5] if halves else [-1, 1, 2]) for _ in range(sizes[0])]
     while True:  # redraw until some hidden unit is on, so the gradient reaches layer 1
-        weights = [[[rng.choice(pool) for _ in range(n_in)] for _ in range(n_out)]
-                   for n_in, n_out in itertools.pairwise(sizes)]
-        biases = [[rng.choice([0, 0, 0.5, -0.5, 1] if halves else [0, 0, 0.1, -0.1])
-                   for _ in range(n)] for n in sizes[1:]]
+        weights = [
+            [[rng.choice(pool) for _ in range(n_in)] for _ in range(n_out)]
+            for n_in, n_out in itertools.pairwise(sizes)
+        ]
+        biases = [
+            [rng.choice([0, 0, 0.5, -0.5, 1] if halves else [0, 0, 0.1, -0.1]) for _ in range(n)]
+            for n in sizes[1:]
+        ]
         hidden, out = _relu_forward(weights, biases, x)
         if any(h > 0 for h in hidden):
             break
@@ -491,13 +559,17 @@ def _candidate(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def _relu_forward(weights: list[Any], biases: list[Any], x: list[Any]) -> tuple[list[Fraction], list[Fraction]]:
+def _relu_forward(
+    weights: list[Any], biases: list[Any], x: list[Any]
+) -> tuple[list[Fraction], list[Fraction]]:
     """The first hidden layer's activations and the linear output, exactly (no tape)."""
     a = [Fraction(repr(v)) for v in x]
     first: list[Fraction] = []
     for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        z = [sum((Fraction(repr(wij)) * aj for wij, aj in zip(row, a, strict=True)), Fraction(repr(bi)))
-             for row, bi in zip(w, b, strict=True)]
+        z = [
+            sum((Fraction(repr(wij)) * aj for wij, aj in zip(row, a, strict=True)), Fraction(repr(bi)))
+            for row, bi in zip(w, b, strict=True)
+        ]
         a = z if l == len(weights) - 1 else [max(v, Fraction(0)) for v in z]
         if l == 0:
             first = a
