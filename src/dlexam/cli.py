@@ -60,10 +60,12 @@ def _read_params(text: str) -> Any:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise DlexamError(f"--params is not valid JSON ({e.msg} at column {e.colno})") from None
+    except (ValueError, RecursionError):  # a 5,000-digit integer, nesting 100,000 deep
+        raise DlexamError("--params holds a number or a nesting far beyond any topic's params") from None
 
 
 def _read_seed(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise DlexamError(f"--seed must be a non-negative integer, got {text!r}")
     return int(text)
 

@@ -3,6 +3,8 @@ the fix; the CLI prints it after `dlexam: ` and exits 2, never with a traceback.
 
 from __future__ import annotations
 
+import json
+
 __all__ = ["DlexamError", "ParamError", "UnknownTopicError"]
 
 
@@ -22,6 +24,7 @@ class ParamError(DlexamError, ValueError):
 class UnknownTopicError(DlexamError, LookupError):
     def __init__(self, topic: str, close: list[str]) -> None:
         self.topic = topic
+        topic = json.dumps(topic, ensure_ascii=False)[1:-1]  # a newline stays on one line
         hint = f"did you mean '{close[0]}'? " if close else ""
         super().__init__(f"unknown topic '{topic}'; {hint}`dlexam topics` lists them all")
 

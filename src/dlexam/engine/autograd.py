@@ -89,6 +89,9 @@ class Value:
         q = ex.div(self.data, o.data)
         return Value(q, "div", (self, o), (ex.div(Fraction(1), o.data), ex.div(-q, o.data)))
 
+    def __rtruediv__(self, other: Number) -> Value:
+        return lift(other) / self
+
     def __pow__(self, n: int) -> Value:
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError("only integer powers are supported")

@@ -124,6 +124,9 @@ def sigmoid(x: Exact) -> Exact:
 def tanh(x: Exact) -> Exact:
     if x == 0:
         return Fraction(0)
+    e = exp(2 * x) if isinstance(x, Fraction) else exp(_sym(2) * x)
+    if isinstance(e, Fraction):  # tanh(log 2) = 3/5: keep rational results rational
+        return (e - 1) / (e + 1)
     return _normalise(_sympy().tanh(_sym(x)))
 
 

@@ -10,6 +10,7 @@ the order the topic documents them, with the user's own values untouched (0.1 st
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -22,7 +23,7 @@ __all__ = ["REQUIRED", "Params", "parse_number", "plain_json"]
 
 REQUIRED: Any = object()
 MAX_INT = 10**12  # no exam number is larger; bigger ints are refused before any arithmetic
-_NUMBER_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$")
+_NUMBER_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$", re.ASCII)
 _MAX_EXPONENT = 60  # 1e61 and 1e-61 are refused: no exam number is that large, and a
 # string like "1e999999999" must not make us build a billion-digit integer
 
@@ -60,8 +61,8 @@ def plain_json(value: Any) -> Any:
     """The user's value as plain JSON, unchanged in meaning: a Decimal from the CLI's
     JSON reader becomes the float it printed as when that is exact, else a string."""
     if isinstance(value, Decimal):
-        f = float(value)
-        return f if Fraction(repr(f)) == Fraction(value) else str(value)
+        f = float(value)  # Decimal comparison is exact and never builds huge integers
+        return f if math.isfinite(f) and Decimal(repr(f)) == value else str(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     if isinstance(value, Mapping):
