@@ -80,9 +80,15 @@ def is_rational(x: Exact) -> bool:
 
 
 def to_float(x: Exact) -> float:
+    """The nearest float, for display and the "value" beside an exact key. Irrational
+    values are evaluated once at 50 digits (SymPy's evalf would keep raising its
+    precision on cancellations such as 1 − tanh²(s), for seconds)."""
     if isinstance(x, Fraction):
         return float(x)
-    return float(x.evalf(20))
+    import mpmath
+
+    with mpmath.workdps(50):
+        return float(_sympy().lambdify((), x, modules="mpmath")())
 
 
 def _perfect_square_root(q: Fraction) -> Fraction | None:

@@ -27,4 +27,7 @@ def answer(x: Any) -> Any:
         return {k: answer(v) for k, v in x.items()}
     if isinstance(x, str):
         return x
-    return {"exact": str(x), "value": to_float(x)}
+    import sympy
+
+    # order="none": the default printer sorts a sum's terms by evaluating them, slowly
+    return {"exact": sympy.sstr(x, order="none"), "value": to_float(x)}

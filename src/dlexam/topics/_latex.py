@@ -74,8 +74,8 @@ def _num(x: Exact, paren: bool, approx: bool) -> str:
     else:
         import sympy
 
-        text = sympy.latex(x)
-        short = len(text) <= 40
+        short = len(sympy.sstr(x, order="none")) <= 30
+        text = sympy.latex(x, order="none") if short else ""
         if approx:  # a result: the exact value (when it reads well) and its decimal
             text = rf"{text} \approx {to_float(x):.4g}" if short else rf"\approx {to_float(x):.4g}"
         elif not short:  # substituted into a formula: the decimal a calculator shows
