@@ -532,8 +532,8 @@ def _candidate(rng: random.Random) -> dict[str, Any]:
     sizes = rng.choice(_ARCHITECTURES)
     halves = rng.random() < 0.75
     pool = _HALVES if halves else _TENTHS
-    x = [rng.choice([-1, 1, 2, 3, 0.5] if halves else [-1, 1, 2]) for _ in range(sizes[0])]
-    while True:  # redraw until some hidden unit is on, so the gradient reaches layer 1
+    x = [rng.choice([-1, 1, 2, 0.5] if halves else [-1, 1, 2]) for _ in range(sizes[0])]
+    while True:  # redraw until some hidden unit is on (so the gradient reaches layer 1)
         weights = [
             [[rng.choice(pool) for _ in range(n_in)] for _ in range(n_out)]
             for n_in, n_out in itertools.pairwise(sizes)
@@ -543,7 +543,7 @@ def _candidate(rng: random.Random) -> dict[str, Any]:
             for n in sizes[1:]
         ]
         hidden, out = _relu_forward(weights, biases, x)
-        if any(h > 0 for h in hidden):
+        if any(h > 0 for h in hidden) and all(abs(o) <= 4 for o in out):  # and outputs stay small
             break
     errors = [rng.choice([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]) for _ in out]
     y = [_plain(o - Fraction(repr(e))) for o, e in zip(out, errors, strict=True)]
