@@ -15,7 +15,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from ..engine import Gradient, Tape, Value
+from ..engine import Tape, Value
 from ..errors import ParamError
 from ..model import Part, Question, Step
 from . import _latex as tex
