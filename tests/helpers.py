@@ -40,6 +40,11 @@ def numbers_in(answer: Any) -> list[Any]:
     return out
 
 
+def as_float(param: Any) -> float:
+    """A param as torch gets it: "1/3", 0.1 and Decimal("0.1") as the nearest float64."""
+    return float(Fraction(param)) if isinstance(param, str) else float(param)
+
+
 def close(ours: Any, theirs: float, tol: float = 1e-9) -> bool:
     """Our exact value against an oracle's float64, within tol (relative for big ones)."""
     x = float(ours) if isinstance(ours, int | Fraction) else float(sympy.N(ours, 30))

@@ -3,7 +3,6 @@ float64, backward of y, and x.grad compared with the key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -12,23 +11,11 @@ import pytest
 import torch
 
 from dlexam import ParamError, question
-from tests.helpers import close, exact_of
+from tests.helpers import as_float, close, exact_of
 
 TOPIC = "graph.skip_connection"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Hundreds of scalar backward passes: thread hand-offs would cost more than the maths."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def as_float(v: Any) -> float:
-    """A param as torch gets it: "1/3", 0.1 and Decimal("0.1") as the nearest float64."""
-    return float(Fraction(v)) if isinstance(v, str) else float(v)
 
 
 def torch_grads(params: dict[str, Any]) -> dict[str, float]:

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from dlexam import ParamError, question
-from tests.helpers import close, exact_of
+from tests.helpers import as_float, close, exact_of
 
 
 def snap_to_zero(z: torch.Tensor) -> torch.Tensor:
@@ -25,21 +25,16 @@ ACT = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
        "linear": lambda z: z, "step": lambda z: (z > 0).to(z.dtype)}
 
 
-def eval_exact(v: Any) -> float:
-    """A param as torch gets it: "1/3" and 0.1 both as the nearest float64."""
-    return float(Fraction(v)) if isinstance(v, str) else float(v)
-
-
 def torch_step(params: dict[str, Any]) -> dict[str, Any]:
     """The same step done by torch; returns the key's parts as floats."""
     layers = []
     for l, w in enumerate(params["weights"]):
         lin = nn.Linear(len(w[0]), len(w)).double()
         with torch.no_grad():
-            lin.weight.copy_(torch.tensor([[eval_exact(v) for v in row] for row in w], dtype=torch.float64))
-            lin.bias.copy_(torch.tensor([eval_exact(v) for v in params["biases"][l]], dtype=torch.float64))
+            lin.weight.copy_(torch.tensor([[as_float(v) for v in row] for row in w], dtype=torch.float64))
+            lin.bias.copy_(torch.tensor([as_float(v) for v in params["biases"][l]], dtype=torch.float64))
         layers.append(lin)
-    x = torch.tensor([eval_exact(v) for v in params["x"]], dtype=torch.float64)
+    x = torch.tensor([as_float(v) for v in params["x"]], dtype=torch.float64)
     zs, acts = [], []
     a = x
     for l, lin in enumerate(layers):
@@ -53,7 +48,7 @@ def torch_step(params: dict[str, Any]) -> dict[str, Any]:
         loss = nn.CrossEntropyLoss()(zs[-1].unsqueeze(0), torch.tensor([params["y"]]))
     else:
         ys = params["y"] if isinstance(params["y"], list) else [params["y"]]
-        y = torch.tensor([eval_exact(v) for v in ys], dtype=torch.float64)
+        y = torch.tensor([as_float(v) for v in ys], dtype=torch.float64)
         if kind == "half_mse":
             loss = 0.5 * ((y - a) ** 2).sum()
         elif kind == "mse":
@@ -63,7 +58,7 @@ def torch_step(params: dict[str, Any]) -> dict[str, Any]:
     loss.backward()
     grads_w = [lin.weight.grad.tolist() for lin in layers]
     grads_b = [lin.bias.grad.tolist() for lin in layers]
-    opt = torch.optim.SGD([p for lin in layers for p in lin.parameters()], lr=eval_exact(params["lr"]))
+    opt = torch.optim.SGD([p for lin in layers for p in lin.parameters()], lr=as_float(params["lr"]))
     opt.step()
     return {
         "z": [z.tolist() for z in zs], "a": [a.tolist() for a in acts], "loss": loss.item(),

@@ -24,15 +24,11 @@ from torch import nn
 
 from dlexam import ParamError, question
 from dlexam.topics import norm_batchnorm
-from tests.helpers import close, exact_of
+from tests.helpers import as_float, close, exact_of
 
 TINY_EPS = 1e-300
 ID = "norm.batchnorm"
 
-
-def as_float(v: Any) -> float:
-    """A param as torch gets it: "1/3", Decimal("0.1") and 0.1 as the nearest float64."""
-    return float(Fraction(v)) if isinstance(v, str) else float(v)
 
 
 def per_feature(v: Any, count: int) -> torch.Tensor:
