@@ -84,13 +84,13 @@ def build(raw: Any) -> Question:
 
     shaped = "list" if spatial else "matrix"
     parts = (
-        Part("mean", "vector", _answer(means), 1, f"The batch mean $\\mu$ of each {what}"),
-        Part("std", "vector", _answer(stds), 2,
+        Part("mean", "vector", answer(means), 1, f"The batch mean $\\mu$ of each {what}"),
+        Part("std", "vector", answer(stds), 2,
              f"The standard deviation $\\sqrt{{\\sigma^2 + \\varepsilon}}$ of each {what} "
              "(biased variance)"),
-        Part("z_norm", shaped, _answer(batch.reshape(z_norm)), 2,
+        Part("z_norm", shaped, answer(batch.reshape(z_norm)), 2,
              "The normalised values $\\hat z$ (same shape as $z$)"),
-        Part("y", shaped, _answer(batch.reshape(ys)), 1,
+        Part("y", shaped, answer(batch.reshape(ys)), 1,
              "The layer's output $y = \\gamma \\hat z + \\beta$ (same shape as $z$)"),
     )
     rational = all(isinstance(s, Fraction) for s in stds)
@@ -101,15 +101,6 @@ def build(raw: Any) -> Question:
         solution=_solution(batch, means, squares, variances, stds, z_norm, ys, gamma, beta, eps),
         calculator=not rational,
     )
-
-
-def _answer(x: Any) -> Any:
-    """`answer`, with a fast path for the whole numbers most seeded keys are made of."""
-    if type(x) is Fraction and x.denominator == 1:
-        return x.numerator
-    if isinstance(x, list):
-        return [_answer(v) for v in x]
-    return answer(x)
 
 
 class _Feature:
@@ -223,40 +214,24 @@ def _per_feature(p: Params, name: str, default: int, count: int, what: str) -> l
 
 # -- text -----------------------------------------------------------------------------
 
-_SHORT = frozenset({2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 100, 1000})
-
-
-def _num(x: Exact, *, paren: bool = False, approx: bool = True) -> str:
-    """tex.num with a fast path for whole numbers, most of a seeded key's numbers."""
-    if type(x) is Fraction:
-        n, d = x.numerator, x.denominator
-        if d == 1:
-            return f"({n})" if paren and n < 0 else str(n)
-        if d in _SHORT:  # 0.5, 0.25, 0.125, 0.2, ...: a short decimal, as tex.num prints it
-            text = tex.decimal(x)
-            if text is not None and len(text) <= 12:
-                return f"({text})" if paren and n < 0 else text
-    return tex.num(x, paren=paren, approx=approx)
-
-
 def _inner(x: Exact, text: str) -> str:
     """x substituted after an operator, from its printed form when that is plain."""
     if isinstance(x, Fraction):
         return f"({text})" if x.numerator < 0 else text
-    return _num(x, paren=True, approx=False)
+    return tex.num(x, paren=True, approx=False)
 
 
 def _sum(values: list[Exact]) -> str:
     """a + b − c, signs folded in (no "+ (−3)")."""
-    out = _num(values[0], approx=False)
+    out = tex.num(values[0], approx=False)
     for v in values[1:]:
-        out += f" - {_num(-v, approx=False)}" if v.numerator < 0 else f" + {_num(v, approx=False)}"
+        out += f" - {tex.num(-v, approx=False)}" if v.numerator < 0 else f" + {tex.num(v, approx=False)}"
     return out
 
 
 def _per(values: list[Fraction]) -> str:
     if all(v == values[0] for v in values):
-        return _num(values[0])
+        return tex.num(values[0])
     return tex.vec(values)
 
 
@@ -291,7 +266,7 @@ def _prompt(batch: _Batch, gamma: list[Fraction], beta: list[Fraction], eps: Fra
         "$$\\hat z = \\frac{z - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}}, \\qquad "
         "y = \\gamma \\hat z + \\beta,$$",
         "",
-        f"where $\\varepsilon = {_num(eps)}$ (PyTorch's default is $10^{{-5}}${why}), "
+        f"where $\\varepsilon = {tex.num(eps)}$ (PyTorch's default is $10^{{-5}}${why}), "
         f"$\\gamma = {_per(gamma)}$ and $\\beta = {_per(beta)}$ (a single number applies to every "
         f"{what}, a vector lists one per {what}).",
         "",
@@ -308,7 +283,7 @@ def _solution(batch: _Batch, means: list[Fraction], squares: list[list[Fraction]
     m = len(batch.labels)
     what = "Channel" if batch.spatial else "Feature"
     index = "(n, h, w)" if batch.spatial else "i"
-    num = _num
+    num = tex.num
 
     stats = []
     for j, (col, mu, var, sd) in enumerate(zip(batch.columns, means, variances, stds, strict=True)):
@@ -375,7 +350,7 @@ def _convention(batch: _Batch, m: int, variances: list[Fraction], eps: Fraction)
             f"inside the square root; PyTorch's default is $\\varepsilon = 10^{{-5}}$"
             + (" (0 here, so the key is exact)" if eps == 0 else "") + ". ")
     if m > 1:
-        unbiased = ", ".join(f"${_num(v * m / (m - 1))}$" for v in variances)
+        unbiased = ", ".join(f"${tex.num(v * m / (m - 1))}$" for v in variances)
         text += (f"PyTorch also updates `running_var` with the *unbiased* variance "
                  f"$\\frac{{m}}{{m - 1}}\\sigma^2$ ({unbiased}), which is used only in eval mode "
                  "and is not asked here.")
