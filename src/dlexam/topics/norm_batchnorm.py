@@ -316,10 +316,10 @@ def _solution(batch: _Batch, means: list[Fraction], squares: list[list[Fraction]
     zn_tex = [[num(v) for v in col] for col in z_norm]
     norm_cells, y_cells = [], []
     for j, col in enumerate(batch.columns):
-        mu, sd = num(means[j], paren=True, approx=False), stds[j]
+        mean_tex, sd = num(means[j], paren=True, approx=False), stds[j]
         # an irrational σ stays a symbol here: its exact value is in the statistics above
         below = num(sd) if isinstance(sd, Fraction) else f"\\sigma_{{{j + 1}}}"
-        norm_cells.append([tex.join_equal([f"\\frac{{{num(x, approx=False)} - {mu}}}{{{below}}}", zt])
+        norm_cells.append([tex.join_equal([f"\\frac{{{num(x, approx=False)} - {mean_tex}}}{{{below}}}", zt])
                            for x, zt in zip(col, zn_tex[j], strict=True)])
         g, b = num(gamma[j], approx=False), num(beta[j], paren=True, approx=False)
         y_cells.append([
