@@ -3,7 +3,6 @@ test only, as the oracle; the topic itself never evaluates a string)."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlexam import ParamError, question
-from dlexam.topics import params_count
+from dlexam.topics import _module_strings, params_count
 
 TOPIC = "params.count"
 NAMESPACE = {**vars(nn), "nn": nn, "torch": torch, "__builtins__": {}}
@@ -89,31 +88,20 @@ def test_whole_stacks_match_torch() -> None:
         assert_matches_torch(EDGE_CASES[start:start + 50])
 
 
-# -- our signatures are torch's --------------------------------------------------------------
+# -- which modules have parameters (the parser's own tests: test_module_strings.py) ----------
 
-IGNORED = {"self", "device", "dtype", "_weight", "_freeze", "min_value", "max_value"}
-
-
-def torch_signature(name: str) -> list[tuple[str, Any, bool]]:
-    params = inspect.signature(getattr(nn, name).__init__).parameters.values()
-    return [(p.name, p.default if p.default is not p.empty else "<required>", p.kind == p.KEYWORD_ONLY)
-            for p in params
-            if p.name not in IGNORED and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+SMALLEST = {"pos": 1, "int": 1, "num": 1.0, "ints": (1,), "any": 1, "tup1": 1, "shape": 1}
 
 
-# torch declares RNN, LSTM and GRU with *args: their order is checked by the positional edge cases
-INSPECTABLE = sorted(set(params_count._SIGNATURES) - {"RNN", "LSTM", "GRU"})
+def test_every_module_we_count_is_one_the_parser_reads() -> None:
+    assert set(params_count._COUNTERS) <= set(_module_strings._SPECS)
 
 
-@pytest.mark.parametrize("name", INSPECTABLE)
-def test_every_signature_has_torchs_names_order_and_defaults(name: str) -> None:
-    ours = [(a.name, "<required>" if a.default is params_count._MISSING else a.default, a.kw_only)
-            for a in params_count._SIGNATURES[name]]
-    assert ours == torch_signature(name)
-
-
-def test_every_module_we_know_is_a_torch_module() -> None:
-    assert all(isinstance(getattr(nn, name, None), type) for name in params_count._SPECS)
+@pytest.mark.parametrize("name", sorted(set(_module_strings._SPECS) - set(params_count._COUNTERS)))
+def test_every_module_we_do_not_count_has_no_parameters_in_torch(name: str) -> None:
+    required = [a for a in _module_strings._SIGNATURES.get(name, ()) if a.default is _module_strings._MISSING]
+    text = f"{name}({', '.join(repr(SMALLEST[a.kind]) for a in required)})"
+    assert torch_counts([text]) == (0, 0)
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -215,7 +203,7 @@ def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
     assert_clean(text)
 
 
-NAMES = sorted(params_count._SPECS)
+NAMES = sorted(_module_strings._SPECS)
 ATOMS = st.sampled_from([0, 1, 2, 3, 4, 6, 8, -1, -2, 10**9, 10**10, 0.5, 1e-5, 2.0, float("inf"),
                          True, False, None, "same", "valid", "zeros", "reflect", "tanh", "relu", "sum",
                          "none", "x", (2, 2), (1, 3, 3), (), (4,), [2, 3]])
@@ -225,7 +213,7 @@ ATOMS = st.sampled_from([0, 1, 2, 3, 4, 6, 8, -1, -2, 10**9, 10**10, 0.5, 1e-5, 
 def module_calls(draw: Any) -> str:
     """Calls to real module names with plausible (often wrong) arguments."""
     name = draw(st.sampled_from(NAMES))
-    sig = params_count._SIGNATURES.get(name, ())
+    sig = _module_strings._SIGNATURES.get(name, ())
     args = [repr(draw(ATOMS)) for _ in range(draw(st.integers(0, 4)))]
     names = [a.name for a in sig] + ["bogus"]
     for key in draw(st.lists(st.sampled_from(names), max_size=3, unique=True)):

@@ -18,15 +18,15 @@ and attention blocks) with small integer sizes; both answers are integers.
 
 from __future__ import annotations
 
-import ast
-import difflib
 import itertools
 import math
 import random
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..model import Part, Question, Step
+from ._module_strings import MAX_TEXT, BadModule, parse  # the reading; this module only counts
 from ._params import REQUIRED, Params, show
 
 ID = "params.count"
@@ -35,97 +35,9 @@ PARAMS: dict[str, Any] = {"modules": REQUIRED}
 DECIMALS = 0
 
 MAX_MODULES = 50
-MAX_TEXT = 300
-MAX_RNN_LAYERS = 100  # the key lists every layer's tensors
-CAP = 10**9  # largest size accepted: keeps every count a modest integer
-_MISSING = object()
-
-# name -> (family, signature "arg:kind=default, ..., *, kwonly:kind=default"); kinds are
-# checked by _check, defaults are Python literals. Orders and defaults follow torch 2.13.
-_CONV = ("in_channels:pos, out_channels:pos, kernel_size:tup1, stride:tup1=1, padding:pad=0, "
-         "dilation:tup1=1, groups:pos=1, bias:bool=True, padding_mode:str:zeros|reflect|replicate|"
-         "circular='zeros'")
-_CONVT = ("in_channels:pos, out_channels:pos, kernel_size:tup1, stride:tup1=1, padding:tup0=0, "
-          "output_padding:tup0=0, groups:pos=1, bias:bool=True, dilation:tup1=1, "
-          "padding_mode:str:zeros='zeros'")
-_BN = ("num_features:pos, eps:num=1e-05, momentum:optnum=0.1, affine:bool={}, "
-       "track_running_stats:bool={}, *, bias:bool=True")
-_RNN = ("input_size:pos, hidden_size:pos, num_layers:layers=1, {}bias:bool=True, batch_first:bool=False, "
-        "dropout:prob=0.0, bidirectional:bool=False{}")
-_POOL_MAX = ("kernel_size:tup1, stride:opttup1=None, padding:tup0=0, dilation:tup1=1, "
-             "return_indices:bool=False, ceil_mode:bool=False")
-_POOL_AVG = "kernel_size:tup1, stride:opttup1=None, padding:tup0=0, ceil_mode:bool=False, " \
-            "count_include_pad:bool=True"
-_SPECS: dict[str, tuple[str, str]] = {
-    "Linear": ("linear", "in_features:pos, out_features:pos, bias:bool=True"),
-    "Bilinear": ("bilinear", "in1_features:pos, in2_features:pos, out_features:pos, bias:bool=True"),
-    **{f"Conv{d}d": ("conv", _CONV) for d in (1, 2, 3)},
-    **{f"ConvTranspose{d}d": ("convt", _CONVT) for d in (1, 2, 3)},
-    **{f"BatchNorm{d}d": ("norm", _BN.format("True", "True")) for d in (1, 2, 3)},
-    **{f"InstanceNorm{d}d": ("norm", _BN.format("False", "False").replace("optnum", "num"))
-       for d in (1, 2, 3)},
-    "LayerNorm": ("layernorm", "normalized_shape:shape, eps:num=1e-05, elementwise_affine:bool=True, "
-                  "bias:bool=True"),
-    "RMSNorm": ("rmsnorm", "normalized_shape:shape, eps:optnum=None, elementwise_affine:bool=True"),
-    "GroupNorm": ("groupnorm", "num_groups:pos, num_channels:pos, eps:num=1e-05, affine:bool=True, "
-                  "*, bias:bool=True"),
-    "Embedding": ("embedding", "num_embeddings:pos, embedding_dim:pos, padding_idx:optint=None, "
-                  "max_norm:optnum=None, norm_type:num=2.0, scale_grad_by_freq:bool=False, "
-                  "sparse:bool=False"),
-    "EmbeddingBag": ("embedding", "num_embeddings:pos, embedding_dim:pos, max_norm:optnum=None, "
-                     "norm_type:num=2.0, scale_grad_by_freq:bool=False, mode:str:mean|sum|max='mean', "
-                     "sparse:bool=False, include_last_offset:bool=False, padding_idx:optint=None"),
-    "RNN": ("rnn", _RNN.format("nonlinearity:str:tanh|relu='tanh', ", "")),
-    "LSTM": ("rnn", _RNN.format("", ", proj_size:int0=0")),
-    "GRU": ("rnn", _RNN.format("", "")),
-    "RNNCell": ("cell", "input_size:pos, hidden_size:pos, bias:bool=True, "
-                "nonlinearity:str:tanh|relu='tanh'"),
-    "LSTMCell": ("cell", "input_size:pos, hidden_size:pos, bias:bool=True"),
-    "GRUCell": ("cell", "input_size:pos, hidden_size:pos, bias:bool=True"),
-    "PReLU": ("prelu", "num_parameters:pos=1, init:num=0.25"),
-    "MultiheadAttention": ("mha", "embed_dim:pos, num_heads:pos, dropout:prob=0.0, bias:bool=True, "
-                           "add_bias_kv:bool=False, add_zero_attn:bool=False, kdim:optpos=None, "
-                           "vdim:optpos=None, batch_first:bool=False"),
-    # modules without parameters
-    **dict.fromkeys(("ReLU", "ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid"),
-                    ("none", "inplace:bool=False")),
-    **dict.fromkeys(("Tanh", "Sigmoid", "Softsign", "Tanhshrink", "LogSigmoid", "Softmax2d"), ("none", "")),
-    "LeakyReLU": ("none", "negative_slope:num=0.01, inplace:bool=False"),
-    "ELU": ("none", "alpha:num=1.0, inplace:bool=False"),
-    "CELU": ("none", "alpha:num=1.0, inplace:bool=False"),
-    "GELU": ("none", "approximate:str:none|tanh='none'"),
-    "Hardtanh": ("none", "min_val:num=-1.0, max_val:num=1.0, inplace:bool=False"),
-    "Hardshrink": ("none", "lambd:num=0.5"),
-    "Softshrink": ("none", "lambd:num=0.5"),
-    "Softplus": ("none", "beta:num=1.0, threshold:num=20.0"),
-    "Threshold": ("none", "threshold:num, value:num, inplace:bool=False"),
-    "GLU": ("none", "dim:int=-1"),
-    **dict.fromkeys(("Softmax", "LogSoftmax", "Softmin"), ("none", "dim:optint=None")),
-    **dict.fromkeys(("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-                     "FeatureAlphaDropout"), ("none", "p:prob=0.5, inplace:bool=False")),
-    **{f"MaxPool{d}d": ("none", _POOL_MAX) for d in (1, 2, 3)},
-    "AvgPool1d": ("none", _POOL_AVG),
-    **{f"AvgPool{d}d": ("none", _POOL_AVG + ", divisor_override:optpos=None") for d in (2, 3)},
-    **{f"AdaptiveAvgPool{d}d": ("none", "output_size:any") for d in (1, 2, 3)},
-    **{f"AdaptiveMaxPool{d}d": ("none", "output_size:any, return_indices:bool=False") for d in (1, 2, 3)},
-    "Flatten": ("none", "start_dim:int=1, end_dim:int=-1"),
-    "Unflatten": ("none", "dim:int, unflattened_size:ints"),
-    "Identity": ("none", "**"),
-    "Upsample": ("none", "size:any=None, scale_factor:optnums=None, mode:str:nearest|linear|bilinear|bicubic|"
-                 "trilinear|nearest-exact='nearest', align_corners:optbool=None, "
-                 "recompute_scale_factor:optbool=None"),
-    "PixelShuffle": ("none", "upscale_factor:pos"),
-    "PixelUnshuffle": ("none", "downscale_factor:pos"),
-    **{f"ZeroPad{d}d": ("none", "padding:any") for d in (1, 2, 3)},
-    "LocalResponseNorm": ("none", "size:pos, alpha:num=0.0001, beta:num=0.75, k:num=1.0"),
-}
 
 
-class _Arg(NamedTuple):
-    name: str
-    kind: str
-    default: Any
-    kw_only: bool
+_Tensors = list[tuple[str, tuple[int, ...]]]  # (name, shape) of each parameter tensor
 
 
 class _Count(NamedTuple):
@@ -135,32 +47,6 @@ class _Count(NamedTuple):
     tensors: tuple[tuple[str, tuple[int, ...]], ...]
     formula: str
     note: str
-
-
-class _List(tuple):
-    """A list argument: a tuple everywhere, except where torch accepts only a tuple."""
-
-    def __repr__(self) -> str:
-        return repr(list(self))
-
-
-class _Bad(Exception):
-    """A problem with one module string (the caller adds the index)."""
-
-
-def _signature(spec: str) -> tuple[_Arg, ...]:
-    args, kw_only = [], False
-    for item in filter(None, (s.strip() for s in spec.split(", "))):
-        if item == "*":
-            kw_only = True
-            continue
-        head, _, default = item.partition("=")
-        name, _, kind = head.partition(":")
-        args.append(_Arg(name, kind, ast.literal_eval(default) if default else _MISSING, kw_only))
-    return tuple(args)
-
-
-_SIGNATURES = {name: _signature(spec) for name, (_, spec) in _SPECS.items() if spec != "**"}
 
 
 def build(raw: Any) -> Question:
@@ -175,7 +61,7 @@ def build(raw: Any) -> Question:
                           f'such as "Linear(100, 10)", got {show(text)}')
         try:
             counts.append(_count(text))
-        except _Bad as e:
+        except BadModule as e:
             raise p.error("modules", f"at index {i}: {show(text)}: {e}") from None
     tensors = sum(len(c.tensors) for c in counts)
     elements = sum(_size(shape) for c in counts for _, shape in c.tensors)
@@ -194,172 +80,14 @@ def build(raw: Any) -> Question:
     )
 
 
-# -- reading one module string -------------------------------------------------------------
-
 @lru_cache(maxsize=4096)
 def _count(text: str) -> _Count:
-    """Parse, bind, check and count one module string (cached: exams repeat modules)."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise _Bad("is not a module call; write e.g. Linear(100, 10) or Conv2d(3, 16, 3, stride=2)") from None
-    call = tree.body
-    if not isinstance(call, ast.Call):
-        raise _Bad("is not a module call; write e.g. Linear(100, 10) or Conv2d(3, 16, 3, stride=2)")
-    name = _module_name(call.func)
-    if name in ("Sequential", "ModuleList", "ModuleDict"):
-        raise _Bad(f"is a container; list the modules inside the {name} one by one instead")
-    if name not in _SPECS:
-        close = difflib.get_close_matches(name, _SPECS, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise _Bad(f"unknown module {name!r}; {hint}use a torch.nn layer such as Linear, Conv2d, "
-                   "BatchNorm2d, LayerNorm, Embedding, LSTM, ReLU or MaxPool2d")
-    positional = [_literal(a) for a in call.args]
-    keywords: dict[str, Any] = {}
-    for kw in call.keywords:
-        if kw.arg is None:
-            raise _Bad("**kwargs are not accepted; write each argument out")
-        keywords[kw.arg] = _literal(kw.value)
-    call.func = ast.Name(name)
-    shown = ast.unparse(call)
-    family, _ = _SPECS[name]
-    if family == "none":
-        bound = _bind(name, positional, keywords) if name != "Identity" else {}
-        if name == "Hardtanh" and bound["max_val"] <= bound["min_val"]:
-            raise _Bad("max_val must be greater than min_val, as PyTorch requires")
-        return _Count(shown, (), "", f"{name} has no parameters: it has nothing to learn.")
-    args = _bind(name, positional, keywords)
-    return _COUNTERS[family](shown, name, args, _dims(name))
-
-
-def _dims(name: str) -> int:
-    """Spatial dimensions of a ...1d/2d/3d module (1 for the others)."""
-    return int(name[-2]) if name[-1] == "d" and name[-2].isdigit() else 1
-
-
-def _module_name(func: ast.expr) -> str:
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, ast.Name):
-        raise _Bad("is not a module call; write e.g. Linear(100, 10)")
-    parts.append(func.id)
-    parts.reverse()
-    if parts[:-1] not in ([], ["nn"], ["torch", "nn"]):
-        raise _Bad(f"names {'.'.join(parts)!r}; write the torch.nn class, e.g. Linear or nn.Linear")
-    return parts[-1]
-
-
-def _literal(node: ast.expr) -> Any:
-    """A literal argument: a number, string, True/False/None, or a tuple/list of them."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = _literal(node.operand)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Tuple):
-        return tuple(_literal(e) for e in node.elts)
-    if isinstance(node, ast.List):
-        return _List(_literal(e) for e in node.elts)
-    raise _Bad("arguments must be literal numbers, strings, True/False/None or tuples of them, "
-               f"got {ast.unparse(node)[:30]!r}")
-
-
-def _bind(name: str, positional: list[Any], keywords: dict[str, Any]) -> dict[str, Any]:
-    """Python's own call binding against the module's signature, then the kind checks."""
-    sig = _SIGNATURES[name]
-    slots = [a for a in sig if not a.kw_only]
-    if len(positional) > len(slots):
-        listing = ", ".join(a.name for a in slots) or "no arguments"
-        raise _Bad(f"{name} takes at most {len(slots)} positional argument(s) ({listing}), "
-                   f"got {len(positional)}")
-    bound = {a.name: v for a, v in zip(slots, positional, strict=False)}
-    known = {a.name for a in sig}
-    for key, value in keywords.items():
-        if key not in known:
-            raise _Bad(f"{name} has no argument {key!r}; it takes {', '.join(a.name for a in sig) or 'none'}")
-        if key in bound:
-            raise _Bad(f"argument {key!r} is given twice")
-        bound[key] = value
-    for a in sig:
-        if a.name not in bound:
-            if a.default is _MISSING:
-                raise _Bad(f"{name} needs the argument {a.name!r}")
-            bound[a.name] = a.default
-        else:
-            _check(a, bound[a.name], _dims(name))
-    return bound
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _ok_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _check(a: _Arg, v: Any, dims: int) -> None:
-    kind = a.kind
-    ok: bool
-    if kind.startswith("opt"):
-        ok, kind = v is None or _ok(kind[3:], v, dims), kind[3:]
-    else:
-        ok = _ok(kind, v, dims)
-    if not ok:
-        raise _Bad(f"{a.name} must be {_WHAT.get(kind, _choices(kind))}"
-                   f"{' or None' if a.kind.startswith('opt') else ''}, got {v!r}"[:160])
-
-
-def _ok(kind: str, v: Any, dims: int) -> bool:
-    if kind == "pos":
-        return _is_int(v) and 1 <= v <= CAP
-    if kind == "layers":
-        return _is_int(v) and 1 <= v <= MAX_RNN_LAYERS
-    if kind == "int0":
-        return _is_int(v) and 0 <= v <= CAP
-    if kind == "int":
-        return _is_int(v) and abs(v) <= CAP
-    if kind == "bool":
-        return isinstance(v, bool)
-    if kind in ("num", "prob"):
-        return _ok_number(v) and (kind == "num" or 0 <= v <= 1)
-    if kind in ("tup1", "tup0", "pad"):
-        lo = 1 if kind == "tup1" else 0
-        if kind == "pad" and v in ("same", "valid"):
-            return True
-        items = v if isinstance(v, tuple) and len(v) == dims else (v,)
-        return all(_is_int(x) and lo <= x <= CAP for x in items)
-    if kind == "shape":
-        items = v if isinstance(v, tuple) and len(v) <= 8 else (v,)
-        return all(_is_int(x) and 1 <= x <= CAP for x in items)
-    if kind in ("nums", "ints"):
-        if kind == "nums" and isinstance(v, _List):
-            return False  # Upsample's scale_factor: float() of a list fails in torch
-        items = v if isinstance(v, tuple) and 1 <= len(v) <= 8 else (None,) if kind == "ints" else (v,)
-        test = _is_int if kind == "ints" else _ok_number
-        return all(test(x) and abs(x) <= CAP for x in items)
-    if kind.startswith("str:"):
-        return v in kind[4:].split("|")
-    return True  # any
-
-
-_WHAT = {
-    "pos": f"a positive integer (at most {CAP})",
-    "layers": f"an integer from 1 to {MAX_RNN_LAYERS}", "int0": "a non-negative integer", "int": "an integer",
-    "bool": "True or False", "num": "a number", "prob": "a number from 0 to 1",
-    "tup1": "a positive integer or a tuple of one per dimension",
-    "tup0": "a non-negative integer or a tuple of one per dimension",
-    "pad": "a non-negative integer, a tuple of one per dimension, 'same' or 'valid'",
-    "shape": "a positive integer or a tuple of up to 8 of them",
-    "nums": "a number or a tuple of numbers", "ints": "a tuple of integers",
-}
-
-
-def _choices(kind: str) -> str:
-    return "one of " + ", ".join(repr(c) for c in kind[4:].split("|"))
+    """Parse and count one module string (cached: exams repeat modules)."""
+    m = parse(text)
+    counter = _COUNTERS.get(m.name)
+    if counter is None:
+        return _Count(m.shown, (), "", f"{m.name} has no parameters: it has nothing to learn.")
+    return counter(m.shown, m.name, m.args, m.dims)
 
 
 # -- counting per family ---------------------------------------------------------------------
@@ -399,17 +127,6 @@ def _conv(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
     c_in, c_out, g, bias = a["in_channels"], a["out_channels"], a["groups"], a["bias"]
     k = a["kernel_size"] if isinstance(a["kernel_size"], tuple) else (a["kernel_size"],) * dims
     transposed = "output_padding" in a
-    for label, c in (("in_channels", c_in), ("out_channels", c_out)):
-        if c % g:
-            raise _Bad(f"{label} ({c}) must be divisible by groups ({g}), as PyTorch requires")
-    if not transposed and a["padding"] == "same" and a["stride"] not in (1, (1,) * dims):
-        raise _Bad("padding='same' needs stride 1 (PyTorch refuses strided 'same' convolutions)")
-    if transposed:
-        stride = a["stride"] if isinstance(a["stride"], tuple) else (a["stride"],) * dims
-        dil = a["dilation"] if isinstance(a["dilation"], tuple) else (a["dilation"],) * dims
-        op = a["output_padding"] if isinstance(a["output_padding"], tuple) else (a["output_padding"],) * dims
-        if any(x >= max(s, d) for x, s, d in zip(op, stride, dil, strict=True)):
-            raise _Bad("output_padding must be smaller than the stride or the dilation (PyTorch's rule)")
     shape = (c_in, c_out // g, *k) if transposed else (c_out, c_in // g, *k)
     tensors = (("weight", shape),) + ((("bias", (c_out,)),) if bias else ())
     ks = {1: "k", 2: r"k_h \cdot k_w", 3: r"k_d \cdot k_h \cdot k_w"}[dims]
@@ -456,18 +173,13 @@ def _layernorm(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
 
 
 def _groupnorm(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
-    g, c = a["num_groups"], a["num_channels"]
-    if c % g:
-        raise _Bad(f"num_channels ({c}) must be divisible by num_groups ({g}), as PyTorch requires")
-    count = _norm(shown, name, {"num_features": c, "affine": a["affine"], "bias": a["bias"],
+    count = _norm(shown, name, {"num_features": a["num_channels"], "affine": a["affine"], "bias": a["bias"],
                                 "track_running_stats": False}, dims)
     return count._replace(note="γ and β are per channel, not per group.") if a["affine"] else count
 
 
 def _embedding(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
-    n, d, pad = a["num_embeddings"], a["embedding_dim"], a["padding_idx"]
-    if pad is not None and not -n <= pad < n:
-        raise _Bad(f"padding_idx must be within num_embeddings (from {-n} to {n - 1}), got {pad}")
+    n, d = a["num_embeddings"], a["embedding_dim"]
     return _Count(shown, (("weight", (n, d)),), rf"n \cdot d = {_dot(n, d)} = {n * d}",
                   "One row of d numbers per token; no bias.")
 
@@ -477,16 +189,14 @@ def _rnn(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind]
     h, bias = a["hidden_size"], a["bias"]
     layers, dirs = a.get("num_layers", 1), 2 if a.get("bidirectional") else 1
-    proj = a.get("proj_size", 0)
-    if proj >= h:
-        raise _Bad(f"proj_size ({proj}) must be smaller than hidden_size ({h}), as PyTorch requires")
+    proj = a.get("proj_size", 0)  # the parser checked proj_size < hidden_size
     r = proj or h
-    tensors: list[tuple[str, tuple[int, ...]]] = []
+    tensors: _Tensors = []
     lines = []
     gh = f"{gates}h" if gates > 1 else "h"
     for layer in range(layers):
         i = a["input_size"] if layer == 0 else r * dirs
-        one = [("weight_ih", (gates * h, i)), ("weight_hh", (gates * h, r))]
+        one: _Tensors = [("weight_ih", (gates * h, i)), ("weight_hh", (gates * h, r))]
         one += [("bias_ih", (gates * h,)), ("bias_hh", (gates * h,))] if bias else []
         one += [("weight_hr", (proj, h))] if proj else []
         tensors += one * dirs
@@ -524,12 +234,10 @@ def _prelu(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
 
 
 def _mha(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
-    e, heads, bias = a["embed_dim"], a["num_heads"], a["bias"]
-    if e % heads:
-        raise _Bad(f"embed_dim ({e}) must be divisible by num_heads ({heads}), as PyTorch requires")
+    e, bias = a["embed_dim"], a["bias"]
     kd, vd = a["kdim"] or e, a["vdim"] or e
     same = kd == e and vd == e
-    proj: list[tuple[str, tuple[int, ...]]] = (
+    proj: _Tensors = (
         [("in_proj_weight", (3 * e, e))] if same
         else [("q_proj_weight", (e, e)), ("k_proj_weight", (e, kd)), ("v_proj_weight", (e, vd))])
     tensors = proj + ([("in_proj_bias", (3 * e,))] if bias else []) + [("out_proj.weight", (e, e))]
@@ -546,10 +254,14 @@ def _mha(shown: str, name: str, a: dict[str, Any], dims: int) -> _Count:
                   "no parameters.")
 
 
-_COUNTERS = {
-    "linear": _linear, "bilinear": _bilinear, "conv": _conv, "convt": _conv, "norm": _norm,
-    "layernorm": _layernorm, "rmsnorm": _layernorm, "groupnorm": _groupnorm, "embedding": _embedding,
-    "rnn": _rnn, "cell": _rnn, "prelu": _prelu, "mha": _mha,
+# module name -> its counter; a module the parser knows but this table lacks has no parameters
+_COUNTERS: dict[str, Callable[[str, str, dict[str, Any], int], _Count]] = {
+    "Linear": _linear, "Bilinear": _bilinear, "LayerNorm": _layernorm, "RMSNorm": _layernorm,
+    "GroupNorm": _groupnorm, "Embedding": _embedding, "EmbeddingBag": _embedding, "PReLU": _prelu,
+    "MultiheadAttention": _mha, **dict.fromkeys(("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"),
+                                                _rnn),
+    **{f"{kind}{d}d": counter for d in (1, 2, 3) for kind, counter in
+       (("Conv", _conv), ("ConvTranspose", _conv), ("BatchNorm", _norm), ("InstanceNorm", _norm))},
 }
 
 
