@@ -86,9 +86,15 @@ def to_float(x: Exact) -> float:
     if isinstance(x, Fraction):
         return float(x)
     import mpmath
+    from sympy.printing.pycode import MpmathPrinter
 
+    # order="none" and no docstring: SymPy's default printing sorts a sum's terms by
+    # evaluating them, which is the very precision escalation this function avoids
+    printer = MpmathPrinter({"fully_qualified_modules": False, "inline": True,
+                             "allow_unknown_functions": True, "user_functions": {}, "order": "none"})
     with mpmath.workdps(50):
-        return float(_sympy().lambdify((), x, modules="mpmath")())
+        f = _sympy().lambdify((), x, modules="mpmath", printer=printer, docstring_limit=0)
+        return float(f())
 
 
 def _perfect_square_root(q: Fraction) -> Fraction | None:

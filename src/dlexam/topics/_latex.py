@@ -74,8 +74,8 @@ def _num(x: Exact, paren: bool, approx: bool) -> str:
     else:
         import sympy
 
-        short = len(sympy.sstr(x, order="none")) <= 30
-        text = sympy.latex(x, order="none") if short else ""
+        text = sympy.latex(x, order="none") if len(sympy.sstr(x, order="none")) <= 30 else ""
+        short = 0 < len(text) <= 40
         if approx:  # a result: the exact value (when it reads well) and its decimal
             text = rf"{text} \approx {to_float(x):.4g}" if short else rf"\approx {to_float(x):.4g}"
         elif not short:  # substituted into a formula: the decimal a calculator shows

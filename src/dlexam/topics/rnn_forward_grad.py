@@ -21,7 +21,6 @@ cuts the gradient to the steps before it.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -53,15 +52,6 @@ LIMIT = 1000  # |every number| ≤ LIMIT, so even 20 steps keep the key a finite
 
 # -- the recurrence on a tape --------------------------------------------------------
 
-@dataclass(frozen=True)
-class _N:
-    """A number of the key: its exact value (None when only its decimal is shown) and, for an
-    irrational one, a float computed alongside (see `_shadow`)."""
-
-    exact: Exact | None
-    approx: float | None = None
-
-
 @dataclass
 class _Rnn:
     """The unrolled network written onto a Tape with the names the key prints. Accessors take
@@ -77,42 +67,29 @@ class _Rnn:
     s: list[Value]
     h: list[Value]
     y: Value
-    floats: dict[Any, float] | None = None  # tanh only
-    _locals: list[Exact] | None = None
 
     @property
     def steps(self) -> int:
         return len(self.x)
 
-    def _n(self, exact: Exact, key: Any) -> _N:
-        return _N(exact, self.floats[key] if self.floats is not None else None)
-
     def grad(self, node: Value) -> Exact:
         g = self.tape.gradients.get(node.name or "")
         return g.value if g else Fraction(0)
 
-    def H(self, t: int) -> _N:
-        return self._n((self.h0 if t == 0 else self.h[t - 1]).data, ("h", t))
+    def H(self, t: int) -> Exact:
+        return (self.h0 if t == 0 else self.h[t - 1]).data
 
-    def S(self, t: int) -> _N:
-        return self._n(self.s[t - 1].data, ("s", t))
-
-    def D(self, t: int) -> _N:
+    def D(self, t: int) -> Exact:
         """φ'(s_t), as the tape recorded it for the equation h_t = φ(s_t)."""
-        if self._locals is None:
-            self._locals = []
-            for s, h in zip(self.s, self.h, strict=True):
-                gr = self.tape.gradients.get(s.name or "")
-                self._locals.append(dict(gr.terms).get(h.name or "", Fraction(0)) if gr else Fraction(0))
-        return self._n(self._locals[t - 1], ("d", t))
+        gr = self.tape.gradients.get(self.s[t - 1].name or "")
+        return dict(gr.terms).get(self.h[t - 1].name or "", Fraction(0)) if gr else Fraction(0)
 
-    def G(self, t: int) -> _N:
+    def G(self, t: int) -> Exact:
         """∂y/∂h_t."""
-        return self._n(self.grad(self.h0 if t == 0 else self.h[t - 1]), ("g", t))
+        return self.grad(self.h0 if t == 0 else self.h[t - 1])
 
-    def key(self, name: str) -> _N:
-        exact = self.y.data if name == "y" else self.grad(getattr(self, name[4:]))  # dy_du -> u
-        return self._n(exact, name)
+    def key(self, name: str) -> Exact:
+        return self.y.data if name == "y" else self.grad(getattr(self, name[4:]))  # dy_du -> u
 
 
 def _run(h0: Fraction, u: Fraction, w: Fraction, v: Fraction, xs: list[Fraction], activation: str) -> _Rnn:
@@ -128,32 +105,7 @@ def _run(h0: Fraction, u: Fraction, w: Fraction, v: Fraction, xs: list[Fraction]
         h_n.append(h)
     y = t.let("y", v_n * h)
     t.backward(y)
-    floats = _shadow(h0, u, w, v, xs) if activation == "tanh" else None
-    return _Rnn(t, activation, h0_n, u_n, w_n, v_n, x_n, s_n, h_n, y, floats)
-
-
-def _shadow(h0: Fraction, u: Fraction, w: Fraction, v: Fraction, xs: list[Fraction]) -> dict[Any, float]:
-    """The tanh network once more in floats, for the decimals printed beside exact values.
-    SymPy's evalf of the nested keys takes seconds (1 − tanh² cancels and needs ever more
-    digits); tanh'(s) = sech²(s) = 4e^{−2|s|}/(1 + e^{−2|s|})² has no cancellation."""
-    fu, fw = float(u), float(w)
-    f: dict[Any, float] = {("h", 0): float(h0)}
-    for t, x in enumerate(xs, 1):
-        s = f["s", t] = fu * f["h", t - 1] + fw * float(x)
-        f["h", t] = math.tanh(s)
-        e = math.exp(-2 * abs(s))
-        f["d", t] = 4 * e / (1 + e) ** 2
-    T = len(xs)
-    f["y"] = float(v) * f["h", T]
-    f["g", T] = float(v)
-    f["dy_du"] = f["dy_dw"] = 0.0
-    for t in range(T, 0, -1):
-        delta = f["g", t] * f["d", t]
-        f["dy_du"] += delta * f["h", t - 1]
-        f["dy_dw"] += delta * float(xs[t - 1])
-        f["g", t - 1] = delta * fu
-    f["dy_dh0"] = f["g", 0]
-    return f
+    return _Rnn(t, activation, h0_n, u_n, w_n, v_n, x_n, s_n, h_n, y)
 
 
 def _read(raw: Any) -> tuple[dict[str, Any], _Rnn]:
@@ -180,14 +132,14 @@ def build(raw: Any) -> Question:
     params, net = _read(raw)
     T = net.steps
     parts = (
-        Part("h", "vector", [_answer(net.H(t)) for t in range(1, T + 1)], 2,
+        Part("h", "vector", [answer(net.H(t)) for t in range(1, T + 1)], 2,
              "The hidden states $h_1, \\dots, h_T$, in order"),
-        Part("y", "number", _answer(net.key("y")), 1, "The output at the last step, $y = y_T = v\\,h_T$"),
-        Part("dy_du", "number", _answer(net.key("dy_du")), 2,
+        Part("y", "number", answer(net.key("y")), 1, "The output at the last step, $y = y_T = v\\,h_T$"),
+        Part("dy_du", "number", answer(net.key("dy_du")), 2,
              "$\\partial y/\\partial u$ (the recurrent weight)"),
-        Part("dy_dw", "number", _answer(net.key("dy_dw")), 2,
+        Part("dy_dw", "number", answer(net.key("dy_dw")), 2,
              "$\\partial y/\\partial w$ (the input weight)"),
-        Part("dy_dh0", "number", _answer(net.key("dy_dh0")), 1,
+        Part("dy_dh0", "number", answer(net.key("dy_dh0")), 1,
              "$\\partial y/\\partial h_0$ (the initial state)"),
     )
     return Question(
@@ -197,49 +149,8 @@ def build(raw: Any) -> Question:
 
 
 # -- text -----------------------------------------------------------------------------
-
-def _answer(n: _N) -> Any:
-    """The JSON answer; an irrational one carries the float of `_shadow` as its value."""
-    if isinstance(n.exact, Fraction) or n.approx is None:
-        return answer(n.exact)
-    return {"exact": _sympy().sstr(n.exact, order="none"), "value": n.approx}
-
-
-def _sympy() -> Any:
-    import sympy
-
-    return sympy
-
-
-def _short(x: Exact) -> str | None:
-    """The LaTeX of an irrational value when it reads well (tanh(5/4)), else None (only its
-    decimal is shown). order="none": SymPy's default printing sorts the terms of a sum by
-    evaluating them, which takes seconds on nested tanh."""
-    sp = _sympy()
-    if len(sp.sstr(x, order="none")) > 40:
-        return None
-    text = str(sp.latex(x, order="none"))
-    return text if len(text) <= 40 else None
-
-
-def _res(n: _N) -> str:
-    """A result: exact (with its decimal beside when irrational)."""
-    if isinstance(n.exact, Fraction):
-        return tex.num(n.exact)
-    exact = _short(n.exact) if n.exact is not None else None
-    return f"{exact} \\approx {n.approx:.4g}" if exact else f"\\approx {n.approx:.4g}"
-
-
-def _sub(n: _N | Exact, paren: bool = True) -> str:
-    """A number substituted into a formula (bracketed when negative or compound)."""
-    if not isinstance(n, _N):
-        n = _N(n)
-    if isinstance(n.exact, Fraction):
-        return tex.num(n.exact, paren=paren, approx=False)
-    exact = _short(n.exact) if n.exact is not None else None
-    text = exact or f"{n.approx:.4g}"
-    return f"({text})" if paren and (exact or text.startswith("-")) else text
-
+# tex.num(x) prints a result (an irrational one with its decimal beside);
+# tex.num(x, paren=True, approx=False) a number substituted after an operator.
 
 def _d(name: str) -> str:
     return rf"\frac{{\partial y}}{{\partial {name}}}"
@@ -280,23 +191,17 @@ def _solution(net: _Rnn) -> tuple[Step, ...]:
 
 
 def _forward(net: _Rnn) -> str:
+    """The tape's own equations, formula = numbers = value, one line per step."""
     eqs = {e.name: e for e in net.tape.equations}
     lines = []
     for t in range(1, net.steps + 1):
         s, h = eqs[f"s_{{{t}}}"], eqs[f"h_{{{t}}}"]
-        if net.floats is None:  # rational: the tape's own equations, formula = numbers = value
-            line = f"$t = {t}$: ${tex.equation(s)}$, so ${tex.equation(h)}$"
-        else:  # tanh: the same equations, with decimals beside the nested exact values
-            line = (f"$t = {t}$: $s_{{{t}}} = u\\,h_{{{t - 1}}} + w\\,x_{{{t}}} = {_sub(net.u.data)} \\cdot "
-                    f"{_sub(net.H(t - 1))} + {_sub(net.w.data)} \\cdot {_sub(net.x[t - 1].data)} = "
-                    f"{_res(net.S(t))}$, so $h_{{{t}}} = \\tanh(s_{{{t}}}) = "
-                    f"\\tanh({_sub(net.S(t), False)}) = {_res(net.H(t))}$")
+        line = f"$t = {t}$: ${tex.equation(s)}$, so ${tex.equation(h)}$"
         if net.activation == "relu" and not ex.positive(s.value):
             line += r" (the unit is off)"
         lines.append(line + ".")
     T = net.steps
-    lines.append(f"Output: $y = v\\,h_{{{T}}} = {_sub(net.v.data)} \\cdot {_sub(net.H(T))} = "
-                 f"{_res(net.key('y'))}$.")
+    lines.append(f"Output: $y = v\\,h_{{{T}}} = {_product(net.v.data, net.H(T))} = {tex.num(net.key('y'))}$.")
     return "  \n".join(lines)
 
 
@@ -309,12 +214,18 @@ def _phi_prime(net: _Rnn, t: int) -> str:
         return (rf"$s_{{{t}}} = {tex.num(s)} \le 0$, so $\phi'(s_{{{t}}}) = 0$: the step is dead "
                 "and no gradient flows through it to earlier steps")
     if net.activation == "tanh":
-        return rf"$\phi'(s_{{{t}}}) = 1 - h_{{{t}}}^2 = 1 - {_sub(net.H(t))}^2 = {_res(net.D(t))}$"
+        h = tex.num(net.H(t), paren=True, approx=False)
+        return rf"$\phi'(s_{{{t}}}) = 1 - h_{{{t}}}^2 = 1 - {h}^2 = {tex.num(net.D(t))}$"
     return rf"the identity has $\phi'(s_{{{t}}}) = 1$"
 
 
+def _product(*factors: Exact) -> str:
+    """a · b · c with each factor substituted (bracketed when negative or compound)."""
+    return r" \cdot ".join(tex.num(f, paren=True, approx=False) for f in factors)
+
+
 def _backward(net: _Rnn) -> str:
-    T = net.steps
+    T, u = net.steps, net.u.data
     intro = (r"The gradient enters at the last state and is passed back one step at a time: "
              rf"${_d('h_{t-1}')} = {_d('h_t')}\,\phi'(s_t)\,u$.")
     lines = [f"${_d(f'h_{{{T}}}')} = v = {tex.num(net.v.data)}$."]
@@ -322,18 +233,17 @@ def _backward(net: _Rnn) -> str:
         lines.append(
             f"*Step {t}:* {_phi_prime(net, t)}; "
             f"${_d(f'h_{{{t - 1}}}')} = {_d(f'h_{{{t}}}')}\\,\\phi'(s_{{{t}}})\\,u = "
-            f"{_sub(net.G(t))} \\cdot {_sub(net.D(t))} \\cdot {_sub(net.u.data)} = {_res(net.G(t - 1))}$."
+            f"{_product(net.G(t), net.D(t), u)} = {tex.num(net.G(t - 1))}$."
         )
     return intro + "\n\n" + "  \n".join(lines)
 
 
-def _sum_line(net: _Rnn, name: str, inputs: list[_N], symbol: str) -> str:
+def _sum_line(net: _Rnn, name: str, inputs: list[Exact], symbol: str) -> str:
     """∂y/∂q = Σ_t ∂y/∂h_t · φ'(s_t) · (what q multiplies at step t), every term substituted."""
-    terms = [f"{_sub(net.G(t))} \\cdot {_sub(net.D(t))} \\cdot {_sub(src)}"
-             for t, src in enumerate(inputs, 1)]
+    terms = [_product(net.G(t), net.D(t), src) for t, src in enumerate(inputs, 1)]
     numbers = " + ".join(f"({term})" if len(terms) > 1 else term for term in terms)
     formula = rf"{_d(name)} = \sum_{{t=1}}^{{{net.steps}}} {_d('h_t')}\,\phi'(s_t)\,{symbol}"
-    return f"${tex.join_equal([formula, numbers, _res(net.key(f'dy_d{name}'))])}$"
+    return f"${tex.join_equal([formula, numbers, tex.num(net.key(f'dy_d{name}'))])}$"
 
 
 def _sums(net: _Rnn) -> str:
@@ -342,19 +252,16 @@ def _sums(net: _Rnn) -> str:
         "The same $u$ and $w$ are used at every step, so each step adds one term: step $t$ "
         "multiplies $u$ by $h_{t-1}$ and $w$ by $x_t$.\n\n"
         + _sum_line(net, "u", [net.H(t - 1) for t in range(1, T + 1)], "h_{t-1}") + "\n\n"
-        + _sum_line(net, "w", [_N(x.data) for x in net.x], "x_t") + "\n\n"
-        + f"The initial state enters only step 1: ${_d('h_0')} = {_res(net.key('dy_dh0'))}$ "
+        + _sum_line(net, "w", [x.data for x in net.x], "x_t") + "\n\n"
+        + f"The initial state enters only step 1: ${_d('h_0')} = {tex.num(net.key('dy_dh0'))}$ "
         "(the last line of the backward pass)."
     )
 
 
 def _why(net: _Rnn) -> str:
-    factors = []
     u = net.u.data
-    for t in range(net.steps, 0, -1):
-        d = net.D(t)
-        f = _N(ex.mul(u, d.exact)) if isinstance(d.exact, Fraction) else _N(None, float(u) * (d.approx or 0))
-        factors.append(f"step {t}: ${_sub(u)} \\cdot {_sub(d)} = {_res(f)}$")
+    factors = [f"step {t}: ${_product(u, net.D(t))} = {tex.num(ex.mul(u, net.D(t)))}$"
+               for t in range(net.steps, 0, -1)]
     text = (
         r"Each step back multiplies the gradient by $u\,\phi'(s_t)$ (" + "; ".join(factors) + "), so "
         rf"${_d('h_0')} = v \prod_t u\,\phi'(s_t)$. When $|u\,\phi'(s_t)| < 1$ step after step, the "
