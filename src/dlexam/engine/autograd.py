@@ -26,6 +26,7 @@ from .exact import Exact
 __all__ = ["Equation", "Gradient", "Tape", "Value"]
 
 Number = int | Fraction | Any  # anything `exact()` accepts
+_ZERO, _ONE, _MINUS_ONE = Fraction(0), Fraction(1), Fraction(-1)  # shared: built once, not per op
 
 
 class Value:
@@ -62,20 +63,20 @@ class Value:
     # -- arithmetic ---------------------------------------------------------
     def __add__(self, other: Value | Number) -> Value:
         o = lift(other)
-        return Value(ex.add(self.data, o.data), "add", (self, o), (Fraction(1), Fraction(1)))
+        return Value(ex.add(self.data, o.data), "add", (self, o), (_ONE, _ONE))
 
     def __radd__(self, other: Number) -> Value:
         return lift(other) + self
 
     def __sub__(self, other: Value | Number) -> Value:
         o = lift(other)
-        return Value(ex.add(self.data, -o.data), "sub", (self, o), (Fraction(1), Fraction(-1)))
+        return Value(ex.add(self.data, -o.data), "sub", (self, o), (_ONE, _MINUS_ONE))
 
     def __rsub__(self, other: Number) -> Value:
         return lift(other) - self
 
     def __neg__(self) -> Value:
-        return Value(-self.data, "neg", (self,), (Fraction(-1),))
+        return Value(-self.data, "neg", (self,), (_MINUS_ONE,))
 
     def __mul__(self, other: Value | Number) -> Value:
         o = lift(other)
@@ -87,7 +88,7 @@ class Value:
     def __truediv__(self, other: Value | Number) -> Value:
         o = lift(other)
         q = ex.div(self.data, o.data)
-        return Value(q, "div", (self, o), (ex.div(Fraction(1), o.data), ex.div(-q, o.data)))
+        return Value(q, "div", (self, o), (ex.div(_ONE, o.data), ex.div(-q, o.data)))
 
     def __rtruediv__(self, other: Number) -> Value:
         return lift(other) / self
@@ -95,37 +96,37 @@ class Value:
     def __pow__(self, n: int) -> Value:
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError("only integer powers are supported")
-        d = ex.mul(Fraction(n), ex.power(self.data, n - 1)) if n != 0 else Fraction(0)
+        d = ex.mul(Fraction(n), ex.power(self.data, n - 1)) if n != 0 else _ZERO
         return Value(ex.power(self.data, n), f"pow{n}", (self,), (d,))
 
     # -- activations and functions -------------------------------------------
     def relu(self) -> Value:
         """ReLU with PyTorch's convention at the kink: relu'(0) = 0."""
         on = ex.positive(self.data)
-        return Value(self.data if on else Fraction(0), "relu", (self,), (Fraction(int(on)),))
+        return Value(self.data if on else _ZERO, "relu", (self,), (Fraction(int(on)),))
 
     def step(self) -> Value:
         """Heaviside step, 1 if x > 0 else 0; its derivative is 0 wherever it exists."""
-        return Value(Fraction(int(ex.positive(self.data))), "step", (self,), (Fraction(0),))
+        return Value(Fraction(int(ex.positive(self.data))), "step", (self,), (_ZERO,))
 
     def sigmoid(self) -> Value:
         s = ex.sigmoid(self.data)
-        return Value(s, "sigmoid", (self,), (ex.mul(s, ex.add(Fraction(1), -s)),))
+        return Value(s, "sigmoid", (self,), (ex.mul(s, ex.add(_ONE, -s)),))
 
     def tanh(self) -> Value:
         t = ex.tanh(self.data)
-        return Value(t, "tanh", (self,), (ex.add(Fraction(1), -ex.power(t, 2)),))
+        return Value(t, "tanh", (self,), (ex.add(_ONE, -ex.power(t, 2)),))
 
     def exp(self) -> Value:
         e = ex.exp(self.data)
         return Value(e, "exp", (self,), (e,))
 
     def log(self) -> Value:
-        return Value(ex.log(self.data), "log", (self,), (ex.div(Fraction(1), self.data),))
+        return Value(ex.log(self.data), "log", (self,), (ex.div(_ONE, self.data),))
 
     def sqrt(self) -> Value:
         r = ex.sqrt(self.data)
-        return Value(r, "sqrt", (self,), (ex.div(Fraction(1), ex.mul(Fraction(2), r)),))
+        return Value(r, "sqrt", (self,), (ex.div(_ONE, ex.mul(Fraction(2), r)),))
 
     def linear(self) -> Value:
         """The identity activation; returned as is so the equation reads z, not id(z)."""
@@ -185,7 +186,7 @@ class Tape:
         expressions use as an opaque quantity."""
         self._claim(name)
         node = lift(expr)
-        named = Value(node.data, "named", (node,), (Fraction(1),), name=name)
+        named = Value(node.data, "named", (node,), (_ONE,), name=name)
         self.equations.append(Equation(name, node, named.data))
         return named
 
@@ -202,7 +203,7 @@ class Tape:
         depends on, recorded as `Gradient`s in reverse equation order."""
         if loss.name is None or loss.op != "named":
             raise ValueError("backward() needs a quantity named with tape.let()")
-        grads: dict[str, Exact] = {loss.name: Fraction(1)}
+        grads: dict[str, Exact] = {loss.name: _ONE}
         terms: dict[str, list[tuple[str, Exact]]] = {}
         for eq in reversed(self.equations):
             if eq.name not in grads:
@@ -211,7 +212,7 @@ class Tape:
             for name, local in _local_derivatives(eq.expr).items():
                 terms.setdefault(name, []).append((eq.name, local))
                 _accumulate(grads, name, _times(g, local))
-        self.gradients = {loss.name: Gradient(loss.name, Fraction(1), ())}
+        self.gradients = {loss.name: Gradient(loss.name, _ONE, ())}
         order = [eq.name for eq in reversed(self.equations)] + list(self.leaves)
         for name in order:
             if name in terms:
@@ -236,10 +237,10 @@ def _local_derivatives(expr: Value) -> dict[str, Exact]:
         order.append(v)
 
     visit(expr)
-    adj: dict[int, Exact] = {id(expr): Fraction(1)}
+    adj: dict[int, Exact] = {id(expr): _ONE}
     out: dict[str, Exact] = {}
     for v in reversed(order):
-        g = adj.get(id(v), Fraction(0))
+        g = adj.get(id(v), _ZERO)
         if v.name is not None:
             _accumulate(out, v.name, g)
             continue
