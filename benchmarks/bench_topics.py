@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from dlexam import all_topics, question
 
-
 # pinned cases the issue names a target for, beyond seed 0 of each topic
 EXTRA = {
     "mlp.sgd_step, 2-2-1 network": (
