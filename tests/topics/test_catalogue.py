@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from dlexam import ParamError, Question, all_topics, question
+from dlexam import ParamError, Question, all_topics, get_topic, question
 from dlexam.model import KINDS
 from dlexam.topics._latex import decimal_places
 from tests.helpers import numbers_in
@@ -31,6 +31,22 @@ CONTRACT = {
     "graph.skip_connection": ["dy_dx_plain", "dy_dx_skip"],
     "graph.squared_error": ["Wx", "d", "loss", "grad_d", "grad_W", "grad_x"],
     "rnn.forward_grad": ["h", "y", "dy_du", "dy_dw", "dy_dh0"],
+    "lstm.step": ["i", "f", "o", "c_tilde", "c", "h"],
+    "softmax.cross_entropy": ["probs", "loss", "grad_logits"],
+    "softmax.smoothing_logit": ["p_true", "logit"],
+    "softmax.probs": ["probs"],
+    "loss.bce": ["loss", "grad"],
+    "vae.kl_divergence": ["kl"],
+    "optim.step": ["w", "state"],
+    "optim.weight_decay": ["new_w"],
+    "init.variance": ["variance", "std", "bound"],
+    "stats.map_estimate": ["estimate"],
+    "relu.linear_regions": ["regions"],
+    "design.logic_gate": ["weights"],
+    "design.region_classifier": ["weights"],
+    "conv.kernel_apply": ["output"],
+    "dropout.apply": ["train_output", "test_output"],
+    "qlearning.update": ["new_q"],
 }
 
 
@@ -81,14 +97,37 @@ def _decimals(x: Any) -> int | None:
 
 @pytest.mark.parametrize("topic_id", TOPICS)
 def test_seeded_keys_are_hand_computable_as_promised(topic_id: str) -> None:
-    promise = next(t for t in all_topics() if t.id == topic_id).decimals
-    assert promise is not None, "every topic states how many decimals its seeded keys need"
+    topic = get_topic(topic_id)
+    assert topic.decimals is not None, "every topic states how many decimals its seeded keys need"
     for seed in SEEDS:
         q = question(topic_id, seed=seed)
         for part in q.parts:
             for x in numbers_in(part.answer):
                 places = _decimals(x)
-                assert places is not None and places <= promise, (seed, part.id, x)
+                if places is None:  # irrational: only where the topic says a calculator is needed
+                    assert topic.calculator, (seed, part.id, x)
+                else:
+                    assert places <= topic.decimals, (seed, part.id, x)
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_a_question_with_an_irrational_key_allows_a_calculator(topic_id: str) -> None:
+    for seed in range(50):
+        q = question(topic_id, seed=seed)
+        irrational = any(_decimals(x) is None for p in q.parts for x in numbers_in(p.answer))
+        if irrational:
+            assert q.calculator, (seed, q.params)
+        for p in q.parts:  # an irrational key carries the decimal a calculator shows
+            for a in _exact_answers(p.answer):
+                assert math.isfinite(a["value"])
+
+
+def _exact_answers(answer: Any) -> list[dict[str, Any]]:
+    if isinstance(answer, dict) and "exact" in answer:
+        return [answer]
+    if isinstance(answer, dict):
+        answer = list(answer.values())
+    return [a for v in answer for a in _exact_answers(v)] if isinstance(answer, list) else []
 
 
 @pytest.mark.parametrize("topic_id", TOPICS)

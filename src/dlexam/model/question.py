@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KINDS", "Part", "Question", "Step"]
+__all__ = ["KINDS", "Part", "Question", "Step", "Verdict"]
 
 #: What a part's answer is, so renderers draw the right box and graders parse it.
-KINDS = frozenset({"integer", "number", "shape", "vector", "matrix", "list", "table"})
+#: A "design" part is answered with weights that the topic's `check` runs (any valid
+#: design earns the marks); its `answer` is one valid design.
+KINDS = frozenset({"integer", "number", "shape", "vector", "matrix", "list", "table", "design"})
 
 JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool, None
 
@@ -46,6 +48,15 @@ class Part:
     @classmethod
     def from_dict(cls, d: dict[str, JSON]) -> Part:
         return cls(d["id"], d["kind"], d["answer"], d.get("marks", 1), d.get("prompt", ""))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a design topic's `check` says about a student's design: right or not, and
+    one line saying why (which truth-table row fails, which param is malformed)."""
+
+    ok: bool
+    message: str
 
 
 @dataclass(frozen=True)

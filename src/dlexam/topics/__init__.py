@@ -7,8 +7,11 @@ A topic module exposes a small interface and nothing else needs to change to add
     PARAMS = {"input": REQUIRED, "stride": 1, ...}   # names in order, with defaults
     DECIMALS = 0                         # a seeded key's numbers have at most this many
                                          # decimal places (the hand-computable promise)
+    CALCULATOR = False                   # optional: True if seeded keys may be irrational
+                                         # (log 9, σ(0.3)); such questions allow a calculator
     def draw(rng: random.Random) -> dict # params of a hand-computable variant
     def build(params: dict) -> Question  # validate (ParamError), solve, explain
+    def check(params, design) -> Verdict # design topics only: run a student's design
 
 `question(topic_id, params=... | seed=...)` is the one entry point callers use.
 """
@@ -25,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import DlexamError, UnknownTopicError
-from ..model import Question
+from ..model import Question, Verdict
 from ._params import REQUIRED
 
 __all__ = ["REQUIRED", "Topic", "all_topics", "get_topic", "question"]
@@ -39,6 +42,7 @@ class Topic:
     title: str
     params: dict[str, Any]
     decimals: int | None
+    calculator: bool
     module: ModuleType
 
     @property
@@ -53,6 +57,17 @@ class Topic:
 
     def build(self, params: Any) -> Question:
         return self.module.build(params)
+
+    @property
+    def checks_designs(self) -> bool:
+        return hasattr(self.module, "check")
+
+    def check(self, params: Any, design: Any) -> Verdict:
+        """Run a student's design (any JSON) against the question built from `params`.
+        Never raises for a bad design: the Verdict says what is wrong with it."""
+        if not self.checks_designs:
+            raise DlexamError(f"{self.id} has no design to check; its parts are graded against the key")
+        return self.module.check(params, design)
 
     def question(self, *, params: Any = None, seed: int | None = None) -> Question:
         if (params is None) == (seed is None):
@@ -77,7 +92,8 @@ def _catalogue() -> dict[str, Topic]:
         if topic_id in found:
             raise RuntimeError(f"topic id {topic_id} is defined twice")
         found[topic_id] = Topic(
-            topic_id, module.TITLE, dict(module.PARAMS), getattr(module, "DECIMALS", None), module
+            topic_id, module.TITLE, dict(module.PARAMS), getattr(module, "DECIMALS", None),
+            bool(getattr(module, "CALCULATOR", False)), module,
         )
     return dict(sorted(found.items()))
 
