@@ -2,6 +2,8 @@
 
     dlexam topics                                   list topics, their params and defaults
     dlexam question TOPIC --params JSON | --seed N  one question, as text, --json or --markdown
+    dlexam bank [WORDS] [--tag T] [--level L] ...    list and search the concept items
+    dlexam bank --show ID                           one concept item with its key
     dlexam demo                                     a few worked questions
 
 Bad input of any kind prints one line, `dlexam: <what and how to fix it>`, on stderr
@@ -18,6 +20,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from . import render
+from .bank import KINDS, LEVELS, load_bank
 from .errors import DlexamError
 from .topics import REQUIRED, all_topics, question
 
@@ -49,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true", help="print the TOPICS.md JSON object")
     form.add_argument("--markdown", action="store_true", help="print Markdown with LaTeX math")
     q.add_argument("--no-solution", action="store_true", help="leave out the key and solution")
+
+    b = sub.add_parser("bank", help="list, search and show the concept items (choice, true/false, short)")
+    b.add_argument("words", nargs="*", help="words every listed item contains (id, text, options, tags)")
+    b.add_argument("--tag", action="append", default=[], help="only items with this tag (repeatable)")
+    b.add_argument("--level", choices=LEVELS, help="only items of this level")
+    b.add_argument("--kind", choices=KINDS, help="only items of this kind")
+    b.add_argument("--theme", help="only items of this theme (the file they live in)")
+    b.add_argument("--show", metavar="ID", help="print one item with its key, explanation and rubric")
+    b.add_argument("--no-key", action="store_true", help="with --show: leave out the key")
+    b.add_argument("--json", action="store_true", help="print the items as JSON")
+    b.add_argument("--items", metavar="FILE", action="append", default=[],
+                   help="also load your own item file (TOML, see docs/concept-bank.md; repeatable)")
 
     sub.add_parser("demo", help="print a few worked questions")
     return parser
@@ -96,6 +111,27 @@ def _cmd_question(args: argparse.Namespace, out: Any) -> None:
         out.write(render.to_markdown(q, solution=not args.no_solution))
 
 
+def _cmd_bank(args: argparse.Namespace, out: Any) -> None:
+    bank = load_bank(extra=args.items)
+    if args.show:
+        item = bank.get(args.show)
+        if args.json:
+            out.write(json.dumps(item.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.write(render.item_to_markdown(item, key=not args.no_key))
+        return
+    found = bank.search(args.words, tags=args.tag, level=args.level, kind=args.kind, theme=args.theme)
+    if args.json:
+        out.write(json.dumps([i.to_dict() for i in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    width = max((len(i.id) for i in found), default=0)
+    for item in found:
+        first_line = " ".join(item.text.split())
+        first_line = first_line if len(first_line) <= 70 else first_line[:69] + "…"
+        out.write(f"{item.id:<{width}}  {item.level:<12}  {item.kind:<10}  {first_line}\n")
+    out.write(f"{len(found)} of {len(bank)} items. `dlexam bank --show ID` prints one with its key.\n")
+
+
 def _cmd_demo(out: Any) -> None:
     out.write("# dlexam demo: a few questions with their worked keys\n\n")
     for topic_id, seed in DEMO:
@@ -111,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _cmd_topics(out)
         elif args.command == "question":
             _cmd_question(args, out)
+        elif args.command == "bank":
+            _cmd_bank(args, out)
         else:
             _cmd_demo(out)
     except DlexamError as e:

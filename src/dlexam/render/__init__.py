@@ -1,5 +1,5 @@
 """Renderers: the model in, documents out. Markdown for now; PDF and HTML follow."""
 
-from .markdown import answer_text, to_markdown
+from .markdown import answer_text, item_to_markdown, to_markdown
 
-__all__ = ["answer_text", "to_markdown"]
+__all__ = ["answer_text", "item_to_markdown", "to_markdown"]

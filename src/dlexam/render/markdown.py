@@ -7,9 +7,10 @@ import json
 from fractions import Fraction
 from typing import Any
 
+from ..bank import Item
 from ..model import Question
 
-__all__ = ["answer_text", "to_markdown"]
+__all__ = ["answer_text", "item_to_markdown", "to_markdown"]
 
 
 def _exact_text(answer: dict[str, Any]) -> str:
@@ -62,4 +63,21 @@ def to_markdown(q: Question, *, solution: bool = True) -> str:
         lines += ["", "### Worked solution", ""]
         for step in q.solution:
             lines += [f"**{step.title}.** {step.text}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def item_to_markdown(item: Item, *, key: bool = True) -> str:
+    """A concept item as Markdown: the question, its options and, for a key, the answer,
+    the explanation and the rubric."""
+    kind = {"true_false": "true or false", "single": "choose one", "multi": "choose all that apply",
+            "short": "short answer"}[item.kind]
+    marks = f"{item.marks} mark{'s' if item.marks != 1 else ''}"
+    lines = [f"## `{item.id}`", "", f"*{item.level}, {kind}, {marks}; tags: {', '.join(item.tags)}.*", "",
+             item.text, ""]
+    lines += [f"- **{k})** {option}" for k, option in item.lettered_options()]
+    if key:
+        lines += ["", "### Key", "", item.key_text(), "", "### Explanation", "", item.explanation]
+        if item.rubric:
+            lines += ["", "### Rubric", ""]
+            lines += [f"- [{r.points}] {r.text}" for r in item.rubric]
     return "\n".join(lines).rstrip() + "\n"
