@@ -129,3 +129,10 @@ def test_any_value_in_any_field_gives_an_item_or_one_clear_line(base: dict[str, 
 @given(raw=_value)
 def test_anything_that_is_not_an_item_table_is_refused_cleanly(raw: Any) -> None:
     _is_read_or_refused_in_one_line(raw)
+
+
+def test_a_latex_escape_read_as_a_control_character_is_refused_with_the_fix() -> None:
+    # "$\frac{1}{2}$" written in a TOML basic string arrives with a form feed instead of \f
+    message = refused(with_(SINGLE, explanation="half is $\frac{1}{2}$"))
+    assert "'explanation' holds a control character" in message and "'''literal''' strings" in message
+    assert "control character" in refused(with_(SINGLE, options=["\theta", "phi"]))

@@ -21,6 +21,7 @@ LEVELS = ("beginner", "intermediate", "advanced")
 OPTION_COUNTS = {"single": (2, 6), "multi": (3, 6)}
 FIELDS = {"id", "kind", "level", "tags", "marks", "text", "options", "answer", "explanation", "rubric"}
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every control character but the newline
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 _THEME = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*\Z")
 
@@ -130,9 +131,14 @@ class _Reader:
                 raise self.error(name, f"is not an item field; the fields are {', '.join(sorted(FIELDS))}")
 
     def text(self, field: str) -> str:
-        value = self.raw.get(field)
+        return self.checked_text(field, self.raw.get(field))
+
+    def checked_text(self, field: str, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.error(field, "is missing or empty; it must be non-empty text")
+        if _CONTROL.search(value):  # "\frac" in a "..." string: TOML reads \f as a form feed
+            raise self.error(field, r'holds a control character, likely an escape such as \f in "\frac"; '
+                             "write LaTeX in '''literal''' strings")
         return value.strip()
 
     def choice(self, field: str, allowed: tuple[str, ...]) -> str:
@@ -156,9 +162,7 @@ class _Reader:
         lo, hi = OPTION_COUNTS[kind]
         if not isinstance(options, list) or not lo <= len(options) <= hi:
             raise self.error("options", f"must list {lo} to {hi} options for a {kind} item")
-        if not all(isinstance(o, str) and o.strip() for o in options):
-            raise self.error("options", "must all be non-empty text")
-        stripped = tuple(o.strip() for o in options)
+        stripped = tuple(self.checked_text("options", o) for o in options)
         if len(set(stripped)) != len(stripped):
             raise self.error("options", "has the same option twice")
         return stripped
@@ -194,12 +198,10 @@ class _Reader:
             raise self.error("rubric", fix)
         points = []
         for i, entry in enumerate(rubric, 1):
-            ok = (isinstance(entry, dict) and set(entry) == {"points", "text"}
-                  and _positive_int(entry["points"])
-                  and isinstance(entry["text"], str) and entry["text"].strip())
-            if not ok:
+            if not (isinstance(entry, dict) and set(entry) == {"points", "text"}
+                    and _positive_int(entry["points"])):
                 raise self.error("rubric", f"point {i} {fix.removeprefix('must be a non-empty list of ')}")
-            points.append(RubricPoint(entry["points"], entry["text"].strip()))
+            points.append(RubricPoint(entry["points"], self.checked_text("rubric", entry["text"])))
         return tuple(points)
 
     def marks(self, kind: str, rubric: tuple[RubricPoint, ...]) -> int:
