@@ -136,3 +136,18 @@ def test_a_latex_escape_read_as_a_control_character_is_refused_with_the_fix() ->
     message = refused(with_(SINGLE, explanation="half is $\frac{1}{2}$"))
     assert "'explanation' holds a control character" in message and "'''literal''' strings" in message
     assert "control character" in refused(with_(SINGLE, options=["\theta", "phi"]))
+
+
+def test_an_item_becomes_a_one_part_question_that_round_trips_through_json() -> None:
+    from dlexam import Question
+
+    for raw, kind in ((SINGLE, "choice"), (SHORT, "text"),
+                      (with_(SINGLE, kind="multi", options=["x", "y", "z"], answer=["c", "a"]), "choices")):
+        item = read(raw)
+        q = item.to_question()
+        (part,) = q.parts
+        assert (part.kind, part.marks, part.options) == (kind, item.marks, item.options)
+        assert part.answer == (list(item.answer) if isinstance(item.answer, tuple) else item.answer)
+        assert [c.points for c in part.rubric] == [c.points for c in item.rubric]
+        assert q.prompt == item.text and q.solution[0].text == item.explanation
+        assert Question.from_json(q.to_json()) == q

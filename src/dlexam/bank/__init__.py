@@ -12,6 +12,6 @@ Items live as TOML data, one file per theme in `items/`, and are checked on load
 """
 
 from ._bank import THEMES, Bank, load_bank
-from ._item import KINDS, LEVELS, BankError, Item, RubricPoint
+from ._item import KINDS, LEVELS, BankError, Item
 
-__all__ = ["KINDS", "LEVELS", "THEMES", "Bank", "BankError", "Item", "RubricPoint", "load_bank"]
+__all__ = ["KINDS", "LEVELS", "THEMES", "Bank", "BankError", "Item", "load_bank"]

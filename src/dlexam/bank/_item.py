@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DlexamError
+from ..model import Criterion, Part, Question, Step
 
-__all__ = ["KINDS", "LEVELS", "BankError", "Item", "RubricPoint", "letter", "parse_item"]
+__all__ = ["KINDS", "LEVELS", "BankError", "Item", "letter", "parse_item"]
 
 KINDS = ("true_false", "single", "multi", "short")
 LEVELS = ("beginner", "intermediate", "advanced")
 OPTION_COUNTS = {"single": (2, 6), "multi": (3, 6)}
 FIELDS = {"id", "kind", "level", "tags", "marks", "text", "options", "answer", "explanation", "rubric"}
 
+_PART_KINDS = {  # item kind → the Part kind and what the part asks
+    "true_false": ("true_false", "True or false?"),
+    "single": ("choice", "Choose one option."),
+    "multi": ("choices", "Choose every option that applies."),
+    "short": ("text", "Answer in a few sentences."),
+}
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every control character but the newline
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 _THEME = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*\Z")
@@ -28,12 +35,6 @@ _THEME = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*\Z")
 
 class BankError(DlexamError, ValueError):
     """A concept-bank file or item that does not follow the format of docs/concept-bank.md."""
-
-
-@dataclass(frozen=True)
-class RubricPoint:
-    points: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Item:
     options: tuple[str, ...]
     answer: bool | str | tuple[str, ...]
     explanation: str
-    rubric: tuple[RubricPoint, ...] = ()
+    rubric: tuple[Criterion, ...] = ()
 
     def option(self, key: str) -> str:
         return self.options[ord(key) - ord("a")]
@@ -68,6 +69,15 @@ class Item:
         keys = (self.answer,) if isinstance(self.answer, str) else self.answer
         assert isinstance(keys, tuple)
         return "; ".join(f"{k}) {self.option(k)}" for k in keys)
+
+    def to_question(self) -> Question:
+        """The item as a one-part Question, so papers, keys, exports and graders treat
+        concept items and computed topics alike."""
+        answer = list(self.answer) if isinstance(self.answer, tuple) else self.answer
+        kind, prompt = _PART_KINDS[self.kind]
+        part = Part("answer", kind, answer, self.marks, prompt, self.options, self.rubric)
+        return Question(topic="bank", title=self.id, params={"item": self.id}, prompt=self.text,
+                        parts=(part,), solution=(Step("Explanation", self.explanation),))
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -187,7 +197,7 @@ class _Reader:
             return tuple(sorted(value))
         return self.text("answer")  # short: the model answer
 
-    def rubric(self, kind: str) -> tuple[RubricPoint, ...]:
+    def rubric(self, kind: str) -> tuple[Criterion, ...]:
         rubric = self.raw.get("rubric")
         if kind != "short":
             if rubric is not None:
@@ -201,10 +211,10 @@ class _Reader:
             if not (isinstance(entry, dict) and set(entry) == {"points", "text"}
                     and _positive_int(entry["points"])):
                 raise self.error("rubric", f"point {i} {fix.removeprefix('must be a non-empty list of ')}")
-            points.append(RubricPoint(entry["points"], self.checked_text("rubric", entry["text"])))
+            points.append(Criterion(entry["points"], self.checked_text("rubric", entry["text"])))
         return tuple(points)
 
-    def marks(self, kind: str, rubric: tuple[RubricPoint, ...]) -> int:
+    def marks(self, kind: str, rubric: tuple[Criterion, ...]) -> int:
         total = sum(r.points for r in rubric)
         value = self.raw.get("marks", total if rubric else 1)
         if not _positive_int(value):

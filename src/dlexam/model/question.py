@@ -11,43 +11,65 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KINDS", "Part", "Question", "Step", "Verdict"]
+__all__ = ["CHOICE_KINDS", "KINDS", "Criterion", "Part", "Question", "Step", "Verdict"]
 
 #: What a part's answer is, so renderers draw the right box and graders parse it.
 #: A "design" part is answered with weights that the topic's `check` runs (any valid
-#: design earns the marks); its `answer` is one valid design.
-KINDS = frozenset({"integer", "number", "shape", "vector", "matrix", "list", "table", "design"})
+#: design earns the marks); its `answer` is one valid design. Concept items give the
+#: choice kinds (answer: a letter, a list of letters, true/false) and "text", a short
+#: answer marked by TAs against a rubric (answer: the model answer).
+CHOICE_KINDS = frozenset({"choice", "choices", "true_false"})
+KINDS = frozenset({"integer", "number", "shape", "vector", "matrix", "list", "table", "design", "text"}
+                  | CHOICE_KINDS)
 
 JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool, None
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One marked point of a short answer's rubric."""
+
+    points: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Part:
     """One answerable piece of a question. `answer` is plain JSON: integers as ints,
-    exact numbers as {"exact": "3/16", "value": 0.1875}, shapes and vectors as lists."""
+    exact numbers as {"exact": "3/16", "value": 0.1875}, shapes and vectors as lists,
+    option letters for choices. `options` (choice kinds) are lettered a, b, c, …"""
 
     id: str
     kind: str
     answer: JSON
     marks: int = 1
     prompt: str = ""
+    options: tuple[str, ...] = ()
+    rubric: tuple[Criterion, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"part {self.id!r}: unknown kind {self.kind!r}")
 
     def to_dict(self) -> dict[str, JSON]:
-        return {
+        d = {
             "id": self.id,
             "kind": self.kind,
             "marks": self.marks,
             "answer": self.answer,
             "prompt": self.prompt,
         }
+        if self.options:
+            d["options"] = list(self.options)
+        if self.rubric:
+            d["rubric"] = [{"points": c.points, "text": c.text} for c in self.rubric]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, JSON]) -> Part:
-        return cls(d["id"], d["kind"], d["answer"], d.get("marks", 1), d.get("prompt", ""))
+        return cls(d["id"], d["kind"], d["answer"], d.get("marks", 1), d.get("prompt", ""),
+                   tuple(d.get("options", ())),
+                   tuple(Criterion(c["points"], c["text"]) for c in d.get("rubric", ())))
 
 
 @dataclass(frozen=True)
