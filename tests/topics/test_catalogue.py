@@ -194,3 +194,31 @@ def _nudge(value: Any, by: int) -> Any:
 def test_params_that_are_not_even_an_object_are_refused_cleanly(topic_id: str, params: Any) -> None:
     assume(params is not None)  # None means "no params given": the API asks for a seed then
     _build_or_param_error(topic_id, params)
+
+
+# -- design topics: a student's weights are run, not compared ----------------------------
+
+DESIGN_TOPICS = [t.id for t in all_topics() if any(p.kind == "design" for p in question(t.id, seed=0).parts)]
+
+
+def test_the_promised_design_topics_have_design_parts_and_a_checker() -> None:
+    assert {"design.logic_gate", "design.region_classifier"} <= set(DESIGN_TOPICS)
+    assert all(get_topic(t).checks_designs for t in DESIGN_TOPICS)
+    assert not any(t.checks_designs for t in all_topics() if t.id not in DESIGN_TOPICS)
+
+
+@pytest.mark.parametrize("topic_id", DESIGN_TOPICS)
+def test_the_key_of_every_seeded_design_question_passes_its_own_check(topic_id: str) -> None:
+    for seed in range(50):
+        q = question(topic_id, seed=seed)
+        for part in q.parts:
+            verdict = get_topic(topic_id).check(q.params, part.answer)
+            assert verdict.ok, (seed, verdict.message)
+
+
+@pytest.mark.parametrize("topic_id", DESIGN_TOPICS)
+@given(design=_json, seed=st.integers(0, 1000))
+def test_any_design_gets_a_one_line_verdict_and_never_an_exception(topic_id: str, design: Any,
+                                                                    seed: int) -> None:
+    verdict = get_topic(topic_id).check(question(topic_id, seed=seed).params, design)
+    assert isinstance(verdict.ok, bool) and verdict.message and "\n" not in verdict.message
