@@ -2,6 +2,7 @@
 
     dlexam topics                                   list topics, their params and defaults
     dlexam question TOPIC --params JSON | --seed N  one question, as text, --json or --markdown
+    dlexam check TOPIC --seed N DESIGN              run a student's design (weights) against the question
     dlexam bank [WORDS] [--tag T] [--level L] ...    list and search the concept items
     dlexam bank --show ID                           one concept item with its key
     dlexam demo                                     a few worked questions
@@ -22,7 +23,8 @@ from typing import Any, NoReturn
 from . import render
 from .bank import KINDS, LEVELS, load_bank
 from .errors import DlexamError
-from .topics import REQUIRED, all_topics, question
+from .model import Question
+from .topics import REQUIRED, all_topics, get_topic, question
 
 __all__ = ["main"]
 
@@ -45,13 +47,16 @@ def _parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("question", help="one question of a topic, with its key and worked solution")
     q.add_argument("topic", help="a topic id, e.g. conv.output_shape (see `dlexam topics`)")
-    source = q.add_mutually_exclusive_group(required=True)
-    source.add_argument("--params", metavar="JSON", help="pinned params as a JSON object")
-    source.add_argument("--seed", metavar="N", help="draw a hand-computable variant from seed N")
+    _add_source(q)
     form = q.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the TOPICS.md JSON object")
     form.add_argument("--markdown", action="store_true", help="print Markdown with LaTeX math")
     q.add_argument("--no-solution", action="store_true", help="leave out the key and solution")
+
+    c = sub.add_parser("check", help="run a design (weights) against a design question (design.*)")
+    c.add_argument("topic", help="a design topic id (see `dlexam topics`)")
+    _add_source(c)
+    c.add_argument("design", metavar="DESIGN", help="the design as JSON, in the format the question states")
 
     b = sub.add_parser("bank", help="list, search and show the concept items (choice, true/false, short)")
     b.add_argument("words", nargs="*", help="words every listed item contains (id, text, options, tags)")
@@ -67,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="print a few worked questions")
     return parser
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--params", metavar="JSON", help="pinned params as a JSON object")
+    source.add_argument("--seed", metavar="N", help="draw a hand-computable variant from seed N")
 
 
 def _read_params(text: str) -> Any:
@@ -95,11 +106,14 @@ def _cmd_topics(out: Any) -> None:
         out.write(f"    params: {params}\n")
 
 
-def _cmd_question(args: argparse.Namespace, out: Any) -> None:
+def _question(args: argparse.Namespace) -> Question:
     if args.seed is not None:
-        q = question(args.topic, seed=_read_seed(args.seed))
-    else:
-        q = question(args.topic, params=_read_params(args.params))
+        return question(args.topic, seed=_read_seed(args.seed))
+    return question(args.topic, params=_read_params(args.params))
+
+
+def _cmd_question(args: argparse.Namespace, out: Any) -> None:
+    q = _question(args)
     if args.json:
         d = q.to_dict()
         if args.no_solution:
@@ -109,6 +123,22 @@ def _cmd_question(args: argparse.Namespace, out: Any) -> None:
         out.write(json.dumps(d, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(render.to_markdown(q, solution=not args.no_solution))
+
+
+def _cmd_check(args: argparse.Namespace, out: Any) -> int:
+    """Exit 0 for a design that works, 1 for one that does not (with the reason)."""
+    topic = get_topic(args.topic)
+    if not topic.checks_designs:
+        raise DlexamError(f"{topic.id} has no design to check; `dlexam check` takes design.* topics")
+    q = _question(args)
+    try:
+        design = json.loads(args.design, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        raise DlexamError("DESIGN is not valid JSON; give the weights as the question states, "
+                          'e.g. \'{"W1": [[1, -1], [-1, 1]], ...}\'') from None
+    verdict = topic.check(q.params, design)
+    out.write(f"{'correct' if verdict.ok else 'not correct'}: {verdict.message}\n")
+    return 0 if verdict.ok else 1
 
 
 def _cmd_bank(args: argparse.Namespace, out: Any) -> None:
@@ -149,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _cmd_question(args, out)
         elif args.command == "bank":
             _cmd_bank(args, out)
+        elif args.command == "check":
+            return _cmd_check(args, out)
         else:
             _cmd_demo(out)
     except DlexamError as e:
