@@ -29,7 +29,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from ..model import Part, Question
-from .markdown import answer_text
 
 __all__ = ["Num", "cdata", "clean", "html", "inline_html", "is_number", "key_html", "layout", "num",
            "numbers", "plain", "prompt_html", "solution_html"]
@@ -102,6 +101,8 @@ def _key_part(part: Part) -> str:
         return html(str(part.answer))
     if part.kind == "design":
         return "<code>" + _html.escape(json.dumps(part.answer, ensure_ascii=False)) + "</code>"
+    from .markdown import answer_text  # markdown imports this module through _key_text
+
     return layout(part.answer, part.kind, lambda x: _html.escape(answer_text(x)))
 
 
