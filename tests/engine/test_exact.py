@@ -242,3 +242,32 @@ def test_positive_decides_near_ties_with_irrationals_exactly(numerator: int, nud
 ])
 def test_is_rational_tells_fractions_from_symbolic_values(x: Any, expected: bool) -> None:
     assert ex.is_rational(x) is expected
+
+
+_unary = st.sampled_from([ex.exp, ex.tanh, ex.sigmoid, ex.sqrt])
+
+
+@st.composite
+def _nested(draw: Any, depth: int = 3) -> Any:
+    """A key-like expression: sums, products and quotients of transcendental values."""
+    positive = st.fractions(min_value=Fraction(1, 20), max_value=5, max_denominator=20)
+    x = draw(_unary)(draw(positive))
+    for _ in range(draw(st.integers(0, depth))):
+        x = draw(st.sampled_from([ex.add, ex.mul, ex.div]))(x, draw(_unary)(draw(positive)))  # all > 0
+        if draw(st.booleans()):
+            x = draw(_unary)(x)
+    return x
+
+
+@given(_nested())
+def test_to_float_agrees_with_sympys_own_fifty_digit_evaluation(x: Any) -> None:
+    import sympy
+
+    assume(not ex.is_rational(x))
+    assert math.isclose(ex.to_float(x), float(sympy.N(x, 50)), rel_tol=1e-14)
+
+
+def test_to_float_falls_back_for_a_function_the_tree_walker_does_not_know() -> None:
+    import sympy
+
+    assert math.isclose(ex.to_float(sympy.sin(sympy.Rational(1, 3))), math.sin(1 / 3), rel_tol=1e-15)

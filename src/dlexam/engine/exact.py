@@ -86,6 +86,46 @@ def to_float(x: Exact) -> float:
     if isinstance(x, Fraction):
         return float(x)
     import mpmath
+
+    with mpmath.workdps(50):
+        try:
+            return float(_mp(x))
+        except _Unsupported:
+            return _lambdified(x)
+
+
+class _Unsupported(Exception):
+    """A SymPy node `_mp` does not know; `_lambdified` handles it."""
+
+
+_MP_FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh"}  # sqrt is a Pow in SymPy
+
+
+def _mp(e: Any) -> Any:
+    """Evaluate a SymPy expression with mpmath by walking its tree: the few node types
+    our keys contain, at a fraction of lambdify's cost (no code is generated)."""
+    import mpmath
+
+    if e.is_Rational:
+        return mpmath.mpf(int(e.p)) / int(e.q)
+    if e.is_Add:
+        return mpmath.fsum(_mp(a) for a in e.args)
+    if e.is_Mul:
+        return mpmath.fprod(_mp(a) for a in e.args)
+    if e.is_Pow:
+        return mpmath.power(_mp(e.base), _mp(e.exp))
+    if e.is_Float:
+        return mpmath.mpf(e)
+    if e is _sympy().E:
+        return mpmath.e
+    name = _MP_FUNCTIONS.get(type(e).__name__)
+    if name is None or len(e.args) != 1:
+        raise _Unsupported(type(e).__name__)
+    return getattr(mpmath, name)(_mp(e.args[0]))
+
+
+def _lambdified(x: Exact) -> float:
+    import mpmath
     from sympy.printing.pycode import MpmathPrinter
 
     # order="none" and no docstring: SymPy's default printing sorts a sum's terms by
