@@ -50,7 +50,6 @@ PROCESSES: dict[str, tuple[list[str], float]] = {
     "topics": ([DLEXAM, "topics"], 30),
     "seed 7 json": ([DLEXAM, "question", TOPIC, "--seed", "7", "--json"], 30),
     "module seed 7 json": ([*MODULE, "question", TOPIC, "--seed", "7", "--json"], 30),
-    "demo": ([DLEXAM, "demo"], 30),
     "unknown topic": ([DLEXAM, "question", "conv.output_shap", "--seed", "1"], 30),
     "invalid json": ([*MODULE, "question", TOPIC, "--params", "{"], 30),
     # a decimal the JSON reader keeps as Decimal('1E-999999999'): refused at once, not
@@ -116,12 +115,6 @@ def test_question_with_a_seed_prints_the_topics_md_json_object(processes: dict[s
 
 def test_python_dash_m_dlexam_cli_prints_the_same_as_the_dlexam_script(processes: dict[str, Result]) -> None:
     assert processes["module seed 7 json"] == processes["seed 7 json"]
-
-
-def test_demo_exits_0_and_prints_worked_questions(processes: dict[str, Result]) -> None:
-    r = processes["demo"]
-    assert r.code == 0, r.err
-    assert r.err == "" and r.out.strip()
 
 
 @pytest.mark.parametrize("case", ["unknown topic", "invalid json"])

@@ -5,7 +5,9 @@
     dlexam check TOPIC --seed N DESIGN              run a student's design (weights) against the question
     dlexam bank [WORDS] [--tag T] [--level L] ...    list and search the concept items
     dlexam bank --show ID                           one concept item with its key
-    dlexam demo                                     a few worked questions
+    dlexam build SPEC --roster CSV --out DIR        a paper, key, HTML and Markdown per student
+    dlexam export SPEC --moodle FILE --qti FILE     the exam for Moodle and Canvas
+    dlexam demo                                     build the bundled midterm and say where it is
 
 Bad input of any kind prints one line, `dlexam: <what and how to fix it>`, on stderr
 and exits 2; nothing is printed as a traceback.
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from . import render
+from . import _cli_exam, render
 from .bank import KINDS, LEVELS, load_bank
 from .errors import DlexamError
 from .model import Question
@@ -29,8 +31,6 @@ from .topics import REQUIRED, all_topics, get_topic, question
 __all__ = ["main"]
 
 USAGE_ERROR = 2
-
-DEMO = [("conv.output_shape", 3), ("mlp.sgd_step", 3), ("norm.batchnorm", 1)]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--items", metavar="FILE", action="append", default=[],
                    help="also load your own item file (TOML, see docs/concept-bank.md; repeatable)")
 
-    sub.add_parser("demo", help="print a few worked questions")
+    _cli_exam.add_commands(sub)
     return parser
 
 
@@ -162,13 +162,6 @@ def _cmd_bank(args: argparse.Namespace, out: Any) -> None:
     out.write(f"{len(found)} of {len(bank)} items. `dlexam bank --show ID` prints one with its key.\n")
 
 
-def _cmd_demo(out: Any) -> None:
-    out.write("# dlexam demo: a few questions with their worked keys\n\n")
-    for topic_id, seed in DEMO:
-        out.write(render.to_markdown(question(topic_id, seed=seed)) + "\n")
-    out.write("Try `dlexam topics`, then `dlexam question TOPIC --seed N --markdown`.\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     try:
@@ -182,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "check":
             return _cmd_check(args, out)
         else:
-            _cmd_demo(out)
+            _cli_exam.run(args, out)
     except DlexamError as e:
         print(f"dlexam: {e}", file=sys.stderr)
         return USAGE_ERROR

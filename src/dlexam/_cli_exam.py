@@ -1,0 +1,99 @@
+"""The exam commands of `dlexam`: build, export and demo, thin layers over `dlexam.exam`.
+
+    dlexam build exam.toml --roster roster.csv --out DIR   papers, keys, HTML, Markdown, manifest
+    dlexam export exam.toml --moodle quiz.xml --qti quiz.zip
+    dlexam demo                                            builds the bundled midterm
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .errors import DlexamError
+
+__all__ = ["add_commands", "run"]
+
+DEMO_OUT = "dlexam-demo"
+
+
+def add_commands(sub: Any) -> None:
+    b = sub.add_parser("build", help="a paper per student: papers, keys, HTML, Markdown and a manifest")
+    b.add_argument("spec", help="the exam spec (TOML; see docs/exam-spec.md)")
+    b.add_argument("--roster", required=True, help="CSV with a header row and columns id, name")
+    b.add_argument("--out", required=True, help="the folder to write (replaced if it holds an earlier build)")
+    b.add_argument("--workers", type=int, default=None, help="processes to render with (default: every core)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar and no report")
+
+    e = sub.add_parser("export", help="the exam for an LMS: Moodle XML and/or Canvas QTI 1.2")
+    e.add_argument("spec", help="the exam spec (TOML)")
+    e.add_argument("--moodle", metavar="FILE", help="write Moodle XML here (e.g. quiz.xml)")
+    e.add_argument("--qti", metavar="FILE", help="write a Canvas QTI 1.2 zip here (e.g. quiz.zip)")
+    e.add_argument("--variants", type=int, default=20,
+                   help="pre-generated variants per drawn question (default 20)")
+
+    d = sub.add_parser("demo", help="build the bundled example midterm for 30 students and say where it is")
+    d.add_argument("--out", default=DEMO_OUT, help=f"the folder to write (default ./{DEMO_OUT})")
+
+
+def run(args: argparse.Namespace, out: Any) -> None:
+    if args.command == "build":
+        _build(args.spec, args.roster, args.out, args.workers, quiet=args.quiet, out=out)
+    elif args.command == "export":
+        _export(args, out)
+    else:
+        from .examples import example_path
+
+        result = _build(str(example_path("midterm.toml")), str(example_path("roster.csv")), args.out, None,
+                        quiet=False, out=out)
+        out.write(f"\nOpen {result / 'papers'} for the papers, {result / 'keys'} for the keys and "
+                  f"{result / 'ta-key.pdf'} for the TAs' key; {result / 'manifest.json'} lists every file.\n")
+
+
+def _build(spec: str, roster: str, target: str, workers: int | None, *, quiet: bool, out: Any) -> Path:
+    from .exam.build import build
+
+    if workers is not None and workers < 1:
+        raise DlexamError(f"--workers must be a positive integer, got {workers}")
+    if quiet:
+        result = build(spec, roster=roster, out=target, workers=workers)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task("rendering papers", total=None)
+            result = build(spec, roster=roster, out=target, workers=workers,
+                           progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if not quiet:
+        for line in [*result.warnings, *result.report.lines()]:
+            out.write(line + "\n")
+        out.write(f"built {result.students} students' papers ({result.files} files) "
+                  f"in {result.seconds:.1f} s into {result.out}\n")
+    return result.out.resolve()
+
+
+def _export(args: argparse.Namespace, out: Any) -> None:
+    if not (args.moodle or args.qti):
+        raise DlexamError("export needs --moodle FILE, --qti FILE or both")
+    if args.variants < 1:
+        raise DlexamError(f"--variants must be a positive integer, got {args.variants}")
+    from .exam import load_spec, pools
+    from .render.moodle import moodle_xml
+    from .render.qti import qti_zip
+
+    spec = load_spec(args.spec)
+    lms = pools(spec, args.variants)
+    for flag, path, make in (("--moodle", args.moodle, moodle_xml), ("--qti", args.qti, qti_zip)):
+        if path:
+            _write_atomically(flag, Path(path), make(spec.info, lms))
+            out.write(f"wrote {path} ({len(lms)} questions, up to {args.variants} variants each)\n")
+
+
+def _write_atomically(flag: str, path: Path, data: bytes) -> None:
+    if not path.parent.is_dir():
+        raise DlexamError(f"{flag} {path}: the folder {path.parent} does not exist; create it first")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
