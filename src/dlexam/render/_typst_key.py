@@ -24,10 +24,14 @@ from ._lms import is_number
 from ._typst_paper import doc_frame, lit, md, part_label, plural, question_heading, text
 from .typst_markup import markup
 
-__all__ = ["FULL_SOLUTIONS_UP_TO", "answer_content", "key_body", "ta_key_body"]
+__all__ = ["FULL_SOLUTIONS_UP_TO", "TABLE_UP_TO", "answer_content", "key_body", "ta_key_body"]
 
 #: A TA key question with at most this many distinct variants shows each worked solution.
 FULL_SOLUTIONS_UP_TO = 3
+# A question drawn per student in a class of 300 has 300 variants: a table of them all is
+# hundreds of rows a TA never reads (and costs gigabytes to lay out); past this many the
+# TA key shows the first variant worked out and points to each student's own key.
+TABLE_UP_TO = 40
 
 
 def _scalar(value: Any, *, both: bool = True) -> str:
@@ -177,8 +181,9 @@ def ta_key_body(papers: list[Paper]) -> tuple[str, int]:
     info = first.exam
     intro = (f"{plural(len(papers), 'paper')}. Question by question, each distinct variant once with the "
              "students who have it (a student's question number is given when it differs). Questions with "
-             f"more than {FULL_SOLUTIONS_UP_TO} variants show a table of answers; the worked solution of "
-             "each variant is in its own answer key.")
+             f"more than {FULL_SOLUTIONS_UP_TO} variants show a table of answers, and past {TABLE_UP_TO} "
+             "variants the first one worked out; every variant's worked solution is in its student's "
+             "own answer key.")
     out = [doc_frame(Paper(info, "all students", "", "", ()), "TA key"),
            f"#align(center, text(size: 16pt, weight: \"bold\", {lit('TA answer key: ' + info.title)}))",
            f"#dl-meta([{text(intro)}])"]
@@ -202,9 +207,20 @@ def ta_key_body(papers: list[Paper]) -> tuple[str, int]:
             out.append(f"#dl-meta([{text(worded)}])")
             out += [f"#dl-meta([*({part_label(i)})* {notes_content(p, policy, q0.calculator)[1:-1]}])"
                     for i, p in enumerate(q0.parts)]
-            out.append(_variant_table(entry.number, q0, bucket))
+            if len(bucket) <= TABLE_UP_TO:
+                out.append(_variant_table(entry.number, q0, bucket))
+                units += 1 + len(bucket) // 25
+            else:
+                many = (f"{len(bucket)} variants, too many to list: variant {entry.number}.1 below shows the "
+                        "method; each student's answer key (keys/<id>.pdf) has their own numbers.")
+                who = next(iter(bucket.values()))[1]
+                out.append(f"#dl-meta([{text(many)}])")
+                out.append(f"#block(above: 1.2em, sticky: true, text(weight: \"bold\", "
+                           f"{lit(f'Variant {entry.number}.1 ({_origin(q0)}): ' + ', '.join(who))}))")
+                out.append(f"#block(above: 0.5em, width: 100%, {md(q0.prompt)})")
+                out += key_parts(q0, policy, end=None) + solution(q0, end=None)
+                units += 2
             out.append(f"#dl-end({lit(entry.number)})")
-            units += 1 + len(bucket) // 25
     return "\n".join(out) + "\n", units
 
 
