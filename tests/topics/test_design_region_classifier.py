@@ -15,7 +15,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlexam import ParamError, get_topic, question
+from dlexam import get_topic, question
+from tests.helpers import refused_by_build_and_check
 
 TOPIC = "design.region_classifier"
 topic = get_topic(TOPIC)
@@ -293,10 +294,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("params", "param"), REFUSED)
 def test_bad_params_are_refused_naming_the_param_by_build_and_by_check(params: Any, param: str) -> None:
-    for call in (lambda: question(TOPIC, params=params), lambda: topic.check(params, {})):
-        with pytest.raises(ParamError) as info:
-            call()
-        assert info.value.param == param and "\n" not in str(info.value)
+    refused_by_build_and_check(TOPIC, params, param)
 
 
 def test_the_prompt_states_the_rule_and_the_solution_explains_the_output_weight() -> None:
@@ -306,3 +304,16 @@ def test_the_prompt_states_the_rule_and_the_solution_explains_the_output_weight(
     assert r"1 - 20 \cdot 0.1 = -1" in text and r"1/\text{margin} = 10" in text
     assert q.part("weights").answer["w2"] == [-20] * 4
     assert "| centre |" in q.solution[1].text
+
+
+@pytest.mark.parametrize(("region", "unit"), [
+    ({"x": [1, 3], "y": [-1, 2]}, r"line $x = 3$ is $\mathrm{ReLU}(x - 3)$, so its bias is $-3$, not $3$"),
+    ({"x": [-2, -1], "y": [-1, 2]}, r"line $x = -1$ is $\mathrm{ReLU}(x + 1)$, so its bias is $1$, not $-1$"),
+    ({"x": [-2, 0], "y": [-1, 0]}, r"line $x = -2$ is $\mathrm{ReLU}(-x - 2)$, so its bias is $-2$, not $2$"),
+    ({"x": [2, 4], "y": [-1, 0]}, r"line $x = 4$ is $\mathrm{ReLU}(x - 4)$, so its bias is $-4$, not $4$"),
+])
+def test_the_slip_about_the_bias_sign_quotes_a_unit_of_the_key(region: dict[str, Any], unit: str) -> None:
+    q = question(TOPIC, params={"region": region})
+    assert unit in q.solution[-1].text
+    bias = Fraction(unit.split("bias is $")[1].split("$")[0])
+    assert bias in [Fraction(b) for b in q.part("weights").answer["b1"]]

@@ -228,7 +228,7 @@ def check(params: Any, design: Any) -> Verdict:
 def build(raw: Any) -> Question:
     p, setup = _setup(raw)
     part = Part("weights", "design", answer(setup.key.design()), 4,
-                "your weights and biases as JSON, in the format the question gives")
+                "Your weights and biases as JSON, in the format the question gives")
     return Question(topic=ID, title=TITLE, params=p.finish(), prompt=_prompt(setup),
                     parts=(part,), solution=_solution(setup))
 
@@ -359,18 +359,20 @@ def _solution(setup: _Setup) -> tuple[Step, ...]:
                "where a pre-activation is exactly 0 and the unit stays off." if zero else "")
     domain = ("any numbers are allowed" if setup.domain is None else
               "the domain restricts the biases as well as the weights")
+    scale = "multiplying one unit's weights and bias" if net.hidden else "multiplying the weights and bias"
+    swap = ("swapping two hidden units (their rows of $W_1$, entries of $b_1$ and of $w_2$ together) or "
+            if len(net.hidden) > 1 else "")
     return (
         Step("One design", f"`{json.dumps(as_json(net.design()))}`\n\n" + _half_planes(net)),
-        Step("Truth table, row by row", _rows(net, GATES[setup.gate])),
+        Step("Truth table, row by row",
+             "The design run on every row of the table:\n\n" + _rows(net, GATES[setup.gate])),
         Step("Why it works", _why(setup)),
         Step("Convention and common slips",
              rf"${_STEP}(0) = 0$: a row that lands exactly on a unit's boundary line does not fire. "
              rf"The classic slip is AND as ${_STEP}(x_1 + x_2 - 2)$, which gives 0 on $(1, 1)$; a "
              rf"threshold must sit strictly between the rows it separates.{on_kink} Here {domain}. "
-             "Many designs are right: swapping two hidden units (their rows of $W_1$, entries of $b_1$ "
-             "and of $w_2$ together) or multiplying one unit's weights and bias by the same positive "
-             "number leaves every output unchanged, and any design that passes all four rows earns "
-             "the marks."),
+             f"Many designs are right: {swap}{scale} by the same positive number leaves every output "
+             "unchanged, and any design that passes all four rows earns the marks."),
     )
 
 

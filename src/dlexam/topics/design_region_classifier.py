@@ -174,7 +174,7 @@ def build(raw: Any) -> Question:
     net = _key(s)
     design = {"W1": net.W1, "b1": net.b1, "w2": net.w2, "b2": net.b2}
     part = Part("weights", "design", answer(design), 4,
-                "your weights and biases as JSON, in the format the question gives")
+                "Your weights and biases as JSON, in the format the question gives")
     return Question(topic=ID, title=TITLE, params=p.finish(), prompt=_prompt(s),
                     parts=(part,), solution=_solution(s, net))
 
@@ -258,14 +258,16 @@ def _solution(s: _Setup, net: Net) -> tuple[Step, ...]:
     # a side whose bound is not 0, to show the sign of its bias
     axis, edge, term = next((ax, v, t) for ax, v, t in (("x", s.x[1], "x"), ("y", s.y[1], "y"),
                                                         ("x", s.x[0], "-x")) if v != 0)
-    sign = f"{term} - {n(edge)}" if edge > 0 else f"{term} + {n(-edge)}"
-    bias = -edge if term != "-x" else edge
+    bias = edge if term == "-x" else -edge  # -x + lo for the left side, x - hi or y - hi otherwise
+    sign = f"{term} + {n(bias)}" if bias > 0 else f"{term} - {n(-bias)}"
     step0 = (r" With step units $\mathrm{step}(0) = 0$: a point exactly on a line does not fire, but such "
              "points lie in the ungraded band." if s.activation == "step" else "")
     return (
         Step("One design", f"`{key}`\n\n{_unit_lines(s)}  \n"
                            f"$z = 1 - {k}\\,(h_1 + h_2 + h_3 + h_4)$. {output}"),
-        Step("Checked on sample points", _samples(s, net)),
+        Step("Checked on sample points",
+             "The design above, run on a few points inside, just outside and at a corner:\n\n"
+             + _samples(s, net)),
         Step("Convention and common slips",
              f"The rule is $z > 0$ inside, so $z = 0$ counts as outside.{step0} The slips: a bias with the "
              f"wrong sign (the unit for the line ${axis} = {n(edge)}$ is ${_act(s)}({sign})$, so its bias is "

@@ -17,11 +17,12 @@ std and bound is a short decimal.
 
 from __future__ import annotations
 
-import math
 import random
 from fractions import Fraction
 from typing import Any
 
+from ..engine import Exact
+from ..engine import exact as ex
 from ..model import Part, Question, Step
 from . import _latex as tex
 from ._answers import answer
@@ -36,50 +37,6 @@ CALCULATOR = True
 
 MAX_FAN = 10**7
 _SCHEMES = ("lecun", "glorot", "he")
-_SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47)
-
-
-class _Root:
-    """√q for a positive rational q, exact, without SymPy (which costs ~1 ms a build):
-    coeff·√radicand with the small square factors taken out of the radicand."""
-
-    def __init__(self, q: Fraction) -> None:
-        n, d = q.numerator, q.denominator
-        rn, rd = math.isqrt(n), math.isqrt(d)
-        if rn * rn == n and rd * rd == d:
-            self.rational: Fraction | None = Fraction(rn, rd)
-            self.coeff, self.radicand = self.rational, 1
-            return
-        self.rational = None
-        radicand, outside = n * d, 1  # √(n/d) = √(n·d)/d
-        for p in _SMALL_PRIMES:
-            while radicand % (p * p) == 0:
-                radicand //= p * p
-                outside *= p
-        root = math.isqrt(radicand)
-        if root * root == radicand:  # a large square factor the primes above missed
-            outside, radicand = outside * root, 1
-        self.coeff, self.radicand = Fraction(outside, d), radicand
-
-    @property
-    def value(self) -> float:
-        return float(self.coeff) * math.sqrt(self.radicand)
-
-    def answer(self) -> Any:
-        if self.rational is not None:
-            return answer(self.rational)
-        c = self.coeff
-        top = f"sqrt({self.radicand})" if c.numerator == 1 else f"{c.numerator}*sqrt({self.radicand})"
-        text = top if c.denominator == 1 else f"{top}/{c.denominator}"
-        return {"exact": text, "value": self.value}
-
-    def latex(self) -> str:
-        if self.rational is not None:
-            return tex.num(self.rational)
-        c = self.coeff
-        top = rf"\sqrt{{{self.radicand}}}" if c.numerator == 1 else rf"{c.numerator}\sqrt{{{self.radicand}}}"
-        text = top if c.denominator == 1 else rf"\frac{{{top}}}{{{c.denominator}}}"
-        return rf"{text} \approx {self.value:.4g}"
 
 
 def build(raw: Any) -> Question:
@@ -98,14 +55,14 @@ def build(raw: Any) -> Question:
         variance = Fraction(2, fan_in + (fan_out or 0))
     else:
         variance = Fraction(1 if scheme == "lecun" else 2, fan_in)
-    std, bound = _Root(variance), _Root(3 * variance)
+    std, bound = ex.sqrt(variance), ex.sqrt(3 * variance)
     parts = (
         Part("variance", "number", answer(variance), 1, "The variance $\\mathrm{Var}(w)$ of each weight"),
-        Part("std", "number", std.answer(), 1, "The standard deviation of each weight"),
-        Part("bound", "number", bound.answer(), 1,
+        Part("std", "number", answer(std), 1, "The standard deviation of each weight"),
+        Part("bound", "number", answer(bound), 1,
              "The limit $a$ of $U(-a, a)$" + (" with the same variance" if distribution == "normal" else "")),
     )
-    irrational = std.rational is None or bound.rational is None or tex.decimal_places(variance) is None
+    irrational = not (ex.is_rational(std) and ex.is_rational(bound)) or tex.decimal_places(variance) is None
     return Question(topic=ID, title=TITLE, params=p.finish(),
                     prompt=_prompt(scheme, distribution, fan_in, fan_out), parts=parts,
                     solution=_solution(scheme, distribution, fan_in, fan_out, variance, std, bound),
@@ -145,7 +102,7 @@ def _prompt(scheme: str, distribution: str, fan_in: int, fan_out: int | None) ->
 
 
 def _solution(scheme: str, distribution: str, fan_in: int, fan_out: int | None, variance: Fraction,
-              std: _Root, bound: _Root) -> tuple[Step, ...]:
+              std: Exact, bound: Exact) -> tuple[Step, ...]:
     v = tex.num(variance)
     subst = {"lecun": f"\\frac{{1}}{{{fan_in}}}", "he": f"\\frac{{2}}{{{fan_in}}}",
              "glorot": f"\\frac{{2}}{{{fan_in} + {fan_out}}}"}[scheme]
@@ -164,10 +121,10 @@ def _solution(scheme: str, distribution: str, fan_in: int, fan_out: int | None, 
         dist = r"The weights are drawn from $U(-a, a)$, whose variance is $a^2/3$. Setting it equal:"
     return (
         Step("Variance", rf"$\mathrm{{Var}}(w) = {_RULES[scheme]} = {subst} = {v}$. This rule {why}"),
-        Step("Standard deviation", rf"$\sigma = \sqrt{{\mathrm{{Var}}(w)}} = \sqrt{{{v}}} = {std.latex()}$"),
+        Step("Standard deviation", rf"$\sigma = \sqrt{{\mathrm{{Var}}(w)}} = \sqrt{{{v}}} = {tex.num(std)}$"),
         Step("Uniform limit",
              dist + rf" $\frac{{a^2}}{{3}} = {v}$, so $a = \sqrt{{3 \cdot {v}}} = \sqrt{{{three}}} = "
-             rf"{bound.latex()}$ ($= \sqrt3\,\sigma$). The usual slip is to take $a = \sigma$."),
+             rf"{tex.num(bound)}$ ($= \sqrt3\,\sigma$). The usual slip is to take $a = \sigma$."),
         Step("Convention",
              "Many lectures call $1/\\mathrm{fan_{in}}$ \"Xavier\" initialisation: that is LeCun's rule. "
              "Glorot and Bengio's (Xavier's) rule is $2/(\\mathrm{fan_{in}} + \\mathrm{fan_{out}})$, and "

@@ -27,10 +27,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import mpmath
 import sympy
 
-from ..engine import Exact
+from ..engine import Exact, to_float
 from ..engine import exact as ex
 from ..model import Part, Question, Step
 from . import _latex as tex
@@ -49,69 +48,52 @@ LIMIT = 100  # |logit| ≤ LIMIT
 
 @dataclass(frozen=True)
 class _Num:
-    """An exact value carried with its 50-digit decimal (so no key needs SymPy's lambdify)."""
+    """An exact value with its JSON answer and the line the worked solution prints."""
 
     exact: Exact
-    mp: Any
 
     def __add__(self, other: _Num) -> _Num:
-        with mpmath.workdps(50):
-            return _Num(ex.add(self.exact, other.exact), self.mp + other.mp)
+        return _Num(ex.add(self.exact, other.exact))
 
     def scale(self, k: Fraction) -> _Num:
-        with mpmath.workdps(50):
-            return _Num(ex.mul(k, self.exact), self.mp * _mp(k))
+        return _Num(ex.mul(k, self.exact))
 
     @property
     def json(self) -> Any:
-        if isinstance(self.exact, Fraction):
-            return answer(self.exact)
-        return {"exact": sympy.sstr(self.exact, order="none"), "value": float(self.mp)}
+        return answer(self.exact)
 
     def tex(self) -> str:
         """`= 0.25` when exact and short, else `≈ 0.2231`."""
+        value = to_float(self.exact)
         if isinstance(self.exact, Fraction):
             short = tex.decimal(self.exact)
             if short is not None and len(short) <= 8:
                 return f"= {short}"
-            return rf"= {tex.num(self.exact)} \approx {float(self.mp):.4f}"
-        return rf"\approx {float(self.mp):.4f}"
-
-
-def _mp(x: Fraction) -> Any:
-    with mpmath.workdps(50):
-        return mpmath.mpf(x.numerator) / x.denominator
-
-
-def _rational(x: Fraction) -> _Num:
-    return _Num(x, _mp(x))
+            return rf"= {tex.num(self.exact)} \approx {value:.4f}"
+        return rf"\approx {value:.4f}"
 
 
 @lru_cache(maxsize=1024)
 def _log(x: Fraction) -> _Num:
     """log x for a rational x > 0, exact (log(5/4)); cached, exams reuse a few numbers."""
-    with mpmath.workdps(50):
-        return _Num(ex.log(x), mpmath.log(_mp(x)))
+    return _Num(ex.log(x))
 
 
 @lru_cache(maxsize=1024)
 def _softplus(z: Fraction) -> _Num:
     """log(1 + e^z)."""
-    with mpmath.workdps(50):
-        value = mpmath.log(1 + mpmath.exp(_mp(z)))
-    return _Num(ex.log(Fraction(2)) if z == 0 else sympy.log(1 + sympy.exp(sympy.Rational(z))), value)
+    return _Num(ex.log(Fraction(2)) if z == 0 else sympy.log(1 + sympy.exp(sympy.Rational(z))))
 
 
 @lru_cache(maxsize=1024)
 def _sigmoid(z: Fraction) -> _Num:
-    with mpmath.workdps(50):
-        return _Num(ex.sigmoid(z), 1 / (1 + mpmath.exp(-_mp(z))))
+    return _Num(ex.sigmoid(z))
 
 
 def _example_loss(x: Fraction, y: Fraction, logits: bool) -> _Num:
     if logits:
-        return _softplus(x) + _rational(-y * x)
-    total = _rational(Fraction(0))  # −y·log p = y·log(1/p); a term with weight 0 is absent
+        return _softplus(x) + _Num(-y * x)
+    total = _Num(Fraction(0))  # −y·log p = y·log(1/p); a term with weight 0 is absent
     if y:
         total = total + _log(1 / x).scale(y)
     if y != 1:
@@ -121,10 +103,10 @@ def _example_loss(x: Fraction, y: Fraction, logits: bool) -> _Num:
 
 def _example_grad(x: Fraction, y: Fraction, logits: bool) -> _Num:
     if logits:
-        return _sigmoid(x) + _rational(-y)
+        return _sigmoid(x) + _Num(-y)
     if x in (0, 1):  # only with y = x: the loss is −log(1 − p) or −log p alone
-        return _rational(Fraction(1) if x == 0 else Fraction(-1))
-    return _rational((x - y) / (x * (1 - x)))
+        return _Num(Fraction(1) if x == 0 else Fraction(-1))
+    return _Num((x - y) / (x * (1 - x)))
 
 
 # -- params ---------------------------------------------------------------------------

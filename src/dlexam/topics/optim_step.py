@@ -270,8 +270,8 @@ def _solution(s: _Setup, run: op.Run) -> tuple[Step, ...]:
     steps.append(Step("Result", f"Weights: {weights}. State after step {s.steps}: {state}."))
     trap = "The usual slip: " + op.TRAPS[s.opt]
     if s.opt == "rmsprop" and s.hyper.alpha != Fraction(99, 100) and s.hyper.alpha < 1:
-        trap += (rf" Here $1 - \alpha = {tex.num(1 - s.hyper.alpha)}$, so the first step is "
-                 rf"$\eta / \sqrt{{1 - \alpha}}$ per coordinate (with $\varepsilon = 0$).")
+        trap += (rf" Here $1 - \alpha = {tex.num(1 - s.hyper.alpha)}$, so with $\varepsilon = 0$ every "
+                 rf"coordinate's first step has size $\eta / \sqrt{{1 - \alpha}}$.")
     if s.ignored:
         trap += (" (" + ", ".join(f"`{n}`" for n in s.ignored)
                  + f" {'was' if len(s.ignored) == 1 else 'were'} given but {s.opt} does not use "

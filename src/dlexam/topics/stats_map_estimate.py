@@ -133,7 +133,7 @@ def _prompt(a: Fraction, b: Fraction, kind: str, ys: list[int], n: int | None) -
         rf"$p(x) \propto x^{{a-1}}(1-x)^{{b-1}}$, a Beta$(a, b)$ prior with $a = {tex.num(a)}$ and "
         rf"$b = {tex.num(b)}$.",
         "",
-        rf"We make {obs} {each}with the {kind} likelihood "
+        rf"We make {obs} {each}with the {kind.capitalize()} likelihood "
         rf"$p(y \mid x) = {_PMF[kind]}$ ($y$ is {what}).",
         "",
         r"Find the maximum a posteriori (MAP) estimate $\hat x = \arg\max_x p(x \mid y)$. If the "
