@@ -3,9 +3,9 @@
 Convention: the penalty added to the loss is δ·Σw² (no ½), so its gradient is 2δw and one
 plain gradient step with learning rate η on the penalty alone gives w ← (1 − 2ηδ)·w.
 PyTorch's `weight_decay` argument adds wd·w to the gradient, i.e. it is the gradient of
-(wd/2)·Σw²: our δ is `weight_decay = 2δ` in torch. With `w = "symbolic"` the answer is
-the factor times w: {"expression": "49/50*w", "factor": {"exact": "49/50", "value": 0.98}},
-the expression a SymPy-parseable string with the exact factor.
+(wd/2)·Σw²: our δ is `weight_decay = 2δ` in torch. With `w = "symbolic"` the part asks
+for the factor c in w ← c·w and its answer is that number (0.98 for new_w = 0.98·w), so
+graders and exports treat it like any other number.
 
 Hand-computable promise (seeded variants): η and δ are short decimals so the factor has
 at most 4 decimals; weights are small integers or halves; keys have at most 5 decimals.
@@ -48,16 +48,6 @@ def _weights(p: Params) -> list[Fraction] | None:
     return ws
 
 
-def _expression(factor: Fraction) -> str:
-    """factor·w as SymPy reads it exactly: "49/50*w", "w", "-w", "0"."""
-    if factor == 0:
-        return "0"
-    if factor in (1, -1):
-        return "w" if factor == 1 else "-w"
-    return f"{factor.numerator}*w" if factor.denominator == 1 else \
-        f"{factor.numerator}/{factor.denominator}*w"
-
-
 def build(raw: Any) -> Question:
     p = Params(ID, raw, PARAMS)
     delta = p.number("delta", lo=0, hi=1000)
@@ -65,10 +55,8 @@ def build(raw: Any) -> Question:
     ws = _weights(p)
     factor = 1 - 2 * lr * delta
     if ws is None:
-        key: Any = {"expression": _expression(factor), "factor": answer(factor)}
-        part = Part("new_w", "number", key, 2,
-                    r"The new weight as a multiple of $w$: the factor $c$ in $w \leftarrow c\,w$ "
-                    '(write it as `c*w` with the number $c$)')
+        part = Part("new_w", "number", answer(factor), 2,
+                    r"The new weight as a multiple of $w$: the factor $c$ in $w \leftarrow c\,w$")
         new: list[Fraction] = []
     else:
         new = [factor * x for x in ws]
@@ -87,7 +75,7 @@ def _prompt(delta: Fraction, lr: Fraction, ws: list[Fraction] | None) -> str:
         rf"$\eta = {tex.num(lr)}$ on the penalty **alone** (the data term's gradient is zero here).",
         "",
         "What are the weights after the step?" if ws is not None
-        else r"Write the new weight as a multiple of $w$.",
+        else r"Write the new weight as a multiple of $w$: give the factor $c$ in $w \leftarrow c\,w$.",
     ])
 
 
@@ -106,7 +94,7 @@ def _solution(delta: Fraction, lr: Fraction, ws: list[Fraction] | None, factor: 
                      "weights flip sign, with $2\\eta\\delta > 2$ they grow." if factor < 0 else
                      "With $\\delta = 0$ there is no penalty and nothing changes."))
     if ws is None:
-        result = Step("Result", rf"$w \leftarrow {c}\, w$ (answer `{_expression(factor)}`).")
+        result = Step("Result", rf"$w \leftarrow {c}\, w$: the factor is $c = {c}$.")
     else:
         lines = [rf"$w_{{{i + 1}}} \leftarrow {c} \cdot {tex.num(x, paren=True)} = {tex.num(y)}$"
                  for i, (x, y) in enumerate(zip(ws, new, strict=True))]
