@@ -20,6 +20,7 @@ Exact = Union[Fraction, "sympy.Expr"]
 
 __all__ = [
     "Exact",
+    "decimal_places",
     "exact",
     "exp",
     "is_rational",
@@ -73,6 +74,17 @@ def _sym(x: Exact) -> Any:
     if isinstance(x, Fraction):
         return sp.Rational(x.numerator, x.denominator)
     return x
+
+
+def decimal_places(x: Fraction) -> int | None:
+    """Digits after the point of x's decimal expansion, or None if it never ends: what
+    "hand-computable" keys, tolerances and printed keys all ask of a rational."""
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    return max(twos, fives) if d == 1 else None
 
 
 def is_rational(x: Exact) -> bool:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..engine import decimal_places
 from ..model import Paper, Question
 from ..topics import get_topic
-from ..topics._latex import decimal_places
 from .roster import Student
 from .spec import Spec
 from .variants import Redraw, draw_independent, keep_apart

@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..engine import decimal_places
 from ._parse_expr import MP
 from .parse import approximate, equivalent, exact_key
 
@@ -99,16 +100,6 @@ def sigfig_step(key: Any, figures: int) -> Fraction:
     return Fraction(5) * Fraction(10) ** (magnitude(key) - figures)
 
 
-def _terminating_places(f: Fraction) -> int | None:
-    """Decimal places of a terminating fraction, None when its decimals repeat."""
-    q, twos, fives = f.denominator, 0, 0
-    while q % 2 == 0:
-        q, twos = q // 2, twos + 1
-    while q % 5 == 0:
-        q, fives = q // 5, fives + 1
-    return max(twos, fives) if q == 1 else None
-
-
 EXACT = Tolerance()
 _DEFAULT_RELATIVE = Tolerance("relative", RELATIVE)
 
@@ -119,7 +110,7 @@ def default_tolerance(key: Any, *, calculator: bool = False) -> Tolerance:
     exact = exact_key(key)
     if not isinstance(exact, Fraction):
         return _DEFAULT_RELATIVE
-    places = _terminating_places(exact)
+    places = decimal_places(exact)
     if places is None:
         return _DEFAULT_RELATIVE
     if places == 0 or not calculator:

@@ -28,6 +28,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from ..engine import decimal_places
 from ..model import Part, Question
 
 __all__ = ["Num", "cdata", "clean", "html", "inline_html", "is_number", "key_html", "layout", "num",
@@ -153,16 +154,6 @@ def _rational(x: Any) -> Fraction | None:
         return None  # symbolic: log(9), sqrt(3)/20, exp(…)
 
 
-def _decimals(f: Fraction) -> int | None:
-    """Decimals of a terminating fraction, None if it repeats."""
-    q, twos, fives = f.denominator, 0, 0
-    while q % 2 == 0:
-        q, twos = q // 2, twos + 1
-    while q % 5 == 0:
-        q, fives = q // 5, fives + 1
-    return max(twos, fives) if q == 1 else None
-
-
 def _no_zero(s: str) -> str:
     return s.replace("0.", ".", 1) if s.lstrip("-").startswith("0.") else s
 
@@ -175,7 +166,7 @@ def num(answer: Any, calculator: bool = False) -> Num:
     """A JSON number (int, float, or {"exact", "value"}) with its tolerance and spellings."""
     f = _rational(answer)
     value = float(answer["value"]) if isinstance(answer, dict) else float(answer)
-    d = _decimals(f) if f is not None else None
+    d = decimal_places(f) if f is not None else None
     if f is not None and d is not None:
         text = plain(Decimal(f.numerator * 10**d // f.denominator).scaleb(-d))
         if d == 0:

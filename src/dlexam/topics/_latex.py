@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from ..engine import Equation, Exact, Gradient, Value, to_float
+from ..engine import Equation, Exact, Gradient, Value, decimal_places, to_float
 
 __all__ = ["decimal", "decimal_places", "equation", "gradient", "num", "shape", "vec"]
 
@@ -27,16 +27,6 @@ _FUNCTIONS = {
     "log": r"\log",
     "step": r"\mathrm{step}",
 }
-
-
-def decimal_places(x: Fraction) -> int | None:
-    """Digits after the point of x's decimal expansion, or None if it never ends."""
-    d, twos, fives = x.denominator, 0, 0
-    while d % 2 == 0:
-        d, twos = d // 2, twos + 1
-    while d % 5 == 0:
-        d, fives = d // 5, fives + 1
-    return max(twos, fives) if d == 1 else None
 
 
 def decimal(x: Fraction) -> str | None:
