@@ -6,8 +6,12 @@
     >>> print(dlexam.to_markdown(q))     # prompt, key and worked solution
 
 Layers, left to right (each knows only those to its left): `engine` (exact numbers and
-a tape of named steps) → `topics` (params → Question) → `model` (plain data) →
-`render` / `cli`.
+a tape of named steps) → `topics` (params → Question) and `bank` (concept items) →
+`model` (plain data: Question, Paper) → `exam` (spec, roster, a variant per student,
+build) → `render` (PDF, HTML, Markdown, Moodle, QTI) and `grade` → `cli`.
+
+    >>> from dlexam.exam.build import build
+    >>> build("examples/midterm.toml", roster="examples/roster.csv", out="build/midterm")
 """
 
 from .errors import DlexamError, ParamError, UnknownTopicError
