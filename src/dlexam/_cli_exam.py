@@ -2,6 +2,7 @@
 
     dlexam build exam.toml --roster roster.csv --out DIR   papers, keys, HTML, Markdown, manifest
     dlexam export exam.toml --moodle quiz.xml --qti quiz.zip
+    dlexam grade DIR --answers answers.csv --out GRADES    marks per student and part
     dlexam demo                                            builds the bundled midterm
 """
 
@@ -33,6 +34,11 @@ def add_commands(sub: Any) -> None:
     e.add_argument("--variants", type=int, default=20,
                    help="pre-generated variants per drawn question (default 20)")
 
+    g = sub.add_parser("grade", help="score a built exam's answers: grades.csv, parts.csv, report.txt")
+    g.add_argument("built", help="the folder `dlexam build` wrote (it holds manifest.json)")
+    g.add_argument("--answers", required=True, help="CSV or JSON lines: student, question, part, answer")
+    g.add_argument("--out", required=True, help="the folder to write the grades into")
+
     d = sub.add_parser("demo", help="build the bundled example midterm for 30 students and say where it is")
     d.add_argument("--out", default=DEMO_OUT, help=f"the folder to write (default ./{DEMO_OUT})")
 
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace, out: Any) -> None:
         _build(args.spec, args.roster, args.out, args.workers, quiet=args.quiet, out=out)
     elif args.command == "export":
         _export(args, out)
+    elif args.command == "grade":
+        _grade(args, out)
     else:
         from .examples import example_path
 
@@ -72,6 +80,17 @@ def _build(spec: str, roster: str, target: str, workers: int | None, *, quiet: b
         out.write(f"built {result.students} students' papers ({result.files} files) "
                   f"in {result.seconds:.1f} s into {result.out}\n")
     return result.out.resolve()
+
+
+def _grade(args: argparse.Namespace, out: Any) -> None:
+    from .grade.run import grade_exam
+
+    result = grade_exam(args.built, answers=args.answers, out=args.out)
+    sheet = result.sheet
+    folder = result.out
+    out.write(f"graded {result.students} students: {sheet.rows_read} answer rows read, {sheet.rows_used} "
+              f"used, {sheet.rows_refused} refused (see report.txt); {result.awaiting_ta} answers await "
+              f"a TA\nwrote {folder / 'grades.csv'}, {folder / 'parts.csv'} and {folder / 'report.txt'}\n")
 
 
 def _export(args: argparse.Namespace, out: Any) -> None:

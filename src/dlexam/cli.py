@@ -7,6 +7,7 @@
     dlexam bank --show ID                           one concept item with its key
     dlexam build SPEC --roster CSV --out DIR        a paper, key, HTML and Markdown per student
     dlexam export SPEC --moodle FILE --qti FILE     the exam for Moodle and Canvas
+    dlexam grade DIR --answers FILE --out GRADES    score a built exam's answers
     dlexam demo                                     build the bundled midterm and say where it is
 
 Bad input of any kind prints one line, `dlexam: <what and how to fix it>`, on stderr
