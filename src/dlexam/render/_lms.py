@@ -30,6 +30,7 @@ from markdown_it import MarkdownIt
 
 from ..engine import decimal_places
 from ..model import Part, Question
+from ._md_html import hold_math_out
 
 __all__ = ["Num", "cdata", "clean", "html", "inline_html", "is_number", "key_html", "layout", "num",
            "numbers", "plain", "prompt_html", "solution_html"]
@@ -56,25 +57,13 @@ def cdata(text: str) -> str:
 
 
 def _render(text: str, inline: bool) -> str:
-    """Math is cut out before Markdown sees it (so `_`, `*`, `|` and `\\\\` inside it survive)
-    and put back as MathJax delimiters, HTML-escaped; code spans and blocks keep their `$`."""
-    marker = "\ue000"
-    while marker in text:
-        marker += "\ue000"
-    maths: list[str] = []
+    """Math is cut out before Markdown sees it and put back as MathJax delimiters,
+    HTML-escaped; code spans and blocks keep their `$`."""
+    return hold_math_out(clean(text), _MATH, _mathjax, _md().renderInline if inline else _md().render)
 
-    def cut(m: re.Match[str]) -> str:
-        if m.group(3) is None and m.group(4) is None:
-            return m.group(0)
-        tex = r"\[" + m.group(3) + r"\]" if m.group(3) is not None else r"\(" + m.group(4) + r"\)"
-        maths.append(_html.escape(tex, quote=False))
-        return f"{marker}{len(maths) - 1}{marker}"
 
-    body = _MATH.sub(cut, clean(text))
-    out = _md().renderInline(body) if inline else _md().render(body)
-    if maths:
-        out = re.sub(f"{marker}(\\d+){marker}", lambda m: maths[int(m.group(1))], out)
-    return out
+def _mathjax(tex: str, display: bool) -> str:
+    return _html.escape(r"\[" + tex + r"\]" if display else r"\(" + tex + r"\)", quote=False)
 
 
 def html(text: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -125,8 +126,16 @@ def _skeleton(text: str, one_line: bool) -> str:
 
 
 def _direct(text: str, one_line: bool) -> str:
-    """The uncached path for a text that already holds private-use characters: math only is
-    cut out, behind a marker that does not occur in the text."""
+    """The uncached path for a text that already holds private-use characters."""
+    return hold_math_out(text, _SEGMENT, _math, _md().renderInline if one_line else _md().render)
+
+
+def hold_math_out(text: str, pattern: re.Pattern[str], math: Callable[[str, bool], str],
+                  render: Callable[[str], str]) -> str:
+    """Render Markdown `text` with its math cut out first (so `_`, `*`, `|` and `\\\\` inside
+    math survive Markdown) and put back as `math(tex, display)` renders it. `pattern` finds
+    code (groups 1–2, left alone) and math (group 3 display, group 4 inline); the marker is
+    a private-use character run that does not occur in the text."""
     marker = "\ue000"
     while marker in text:
         marker += "\ue000"
@@ -135,9 +144,8 @@ def _direct(text: str, one_line: bool) -> str:
     def cut(m: re.Match[str]) -> str:
         if m.group(3) is None and m.group(4) is None:
             return m.group(0)
-        maths.append(_math(m.group(3), True) if m.group(3) is not None else _math(m.group(4), False))
+        maths.append(math(m.group(3), True) if m.group(3) is not None else math(m.group(4), False))
         return f"{marker}{len(maths) - 1}{marker}"
 
-    body = _SEGMENT.sub(cut, text)
-    out = _md().renderInline(body) if one_line else _md().render(body)
+    out = render(pattern.sub(cut, text))
     return re.sub(f"{marker}(\\d+){marker}", lambda m: maths[int(m.group(1))], out) if maths else out
