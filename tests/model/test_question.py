@@ -107,3 +107,42 @@ def test_a_question_is_frozen() -> None:
     q = Question("t", "", {}, "", (), ())
     with pytest.raises(AttributeError):
         q.topic = "u"  # type: ignore[misc]
+
+
+# -- error carried forward: depends_on and chained --------------------------------------------
+
+linked_parts = st.builds(
+    lambda p, deps, chained: Part(p.id, p.kind, p.answer, p.marks, p.prompt,
+                                  depends_on=tuple(d for d in deps if d != p.id), chained=chained),
+    parts, st.lists(texts, max_size=3, unique=True), st.booleans())
+
+
+@given(linked_parts)
+def test_a_part_with_dependencies_survives_a_trip_through_json(p: Part) -> None:
+    d = json.loads(json.dumps(p.to_dict()))
+    assert Part.from_dict(d) == p
+    assert ("depends_on" in d) == bool(p.depends_on) and ("chained" in d) == p.chained
+    assert d.get("depends_on", []) == list(p.depends_on)
+
+
+def test_an_old_part_without_dependencies_still_loads_with_none() -> None:
+    p = Part.from_dict({"id": "b", "kind": "number", "answer": 1, "marks": 2, "prompt": "L"})
+    assert (p.depends_on, p.chained) == ((), False)
+    assert set(p.to_dict()) == {"id", "kind", "marks", "answer", "prompt"}
+
+
+def test_dependencies_given_as_a_json_list_become_a_tuple() -> None:
+    assert Part("c", "number", 1, depends_on=["a", "b"]).depends_on == ("a", "b")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("depends_on", "chained", "words"), [
+    (("b", "a"), False, "cannot depend on itself"),
+    (("a", "a"), False, "twice"),
+    ("a", False, "list of part ids"),
+    ((1,), False, "list of part ids"),
+    ((), "yes", "chained must be true or false"),
+])
+def test_a_bad_dependency_is_refused_naming_the_part(depends_on: Any, chained: Any, words: str) -> None:
+    with pytest.raises(ValueError, match=words) as info:
+        Part("b", "number", 1, depends_on=depends_on, chained=chained)
+    assert "'b'" in str(info.value)

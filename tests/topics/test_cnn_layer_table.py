@@ -170,3 +170,71 @@ def test_seeded_variants_never_need_rounding() -> None:
         q = question(TOPIC, seed=seed)
         assert "round" not in " ".join(s.text for s in q.solution[1:]), seed
         assert 3 <= len(q.params["layers"]) <= 6
+
+
+# -- error carried forward (the torch-checked follow-through is in tests/grade/test_carry.py) --
+
+def read_rows(q: Any, rows: Any) -> Any:
+    import json
+
+    from dlexam.grade.parse import read
+
+    return read("table", json.dumps(rows), expected=q.part("rows").answer).value
+
+
+def follow(q: Any, part_id: str, rows: Any) -> Any:
+    from dlexam import get_topic
+
+    return get_topic(TOPIC).follow_through(q.params, part_id, {"rows": read_rows(q, rows)})
+
+
+def test_the_table_is_chained_and_the_total_depends_on_it() -> None:
+    q = question(TOPIC, seed=0)
+    assert q.part("rows").chained and not q.part("rows").depends_on
+    assert q.part("total_params").depends_on == ("rows",)
+
+
+@pytest.mark.parametrize("seed", range(0, 200, 5))
+def test_followed_through_from_the_right_rows_every_key_is_its_own(seed: int) -> None:
+    q = question(TOPIC, seed=seed)
+    rows = q.part("rows").answer
+    assert follow(q, "rows", rows) == rows
+    assert follow(q, "total_params", rows) == q.part("total_params").answer
+
+
+LENET = EDGE_CASES[0]
+
+
+@pytest.mark.parametrize("bad_shape", [[28, 28], [28, 28, 6, 1], [0, 28, 6], [1, 1, 1], [32, 32, 1],
+                                       [2.5, 28, 6]])
+def test_a_shape_of_the_wrong_form_or_a_trivial_one_leaves_the_next_row_on_the_key(
+        bad_shape: list[Any]) -> None:
+    q = question(TOPIC, params=LENET)
+    rows = [dict(r) for r in q.part("rows").answer]
+    rows[0]["shape"] = bad_shape
+    assert follow(q, "rows", rows) == q.part("rows").answer
+
+
+def test_a_shape_too_small_for_the_next_layer_leaves_that_row_on_the_key() -> None:
+    q = question(TOPIC, params=LENET)
+    key = q.part("rows").answer
+    rows = [dict(r) for r in key]
+    rows[1]["shape"] = [3, 3, 6]  # the next layer, a 5×5 convolution, has no output on it
+    assert follow(q, "rows", rows) == key
+
+
+def test_a_shape_copied_down_from_the_row_above_is_not_followed() -> None:
+    q = question(TOPIC, params=LENET)
+    key = q.part("rows").answer
+    rows = [dict(r) for r in key]
+    rows[1]["shape"] = rows[0]["shape"]  # the pooling row left at 28×28×6
+    assert follow(q, "rows", rows) == key
+
+
+@pytest.mark.parametrize("rows_change", [{"weights": None}, {"biases": -1}, {"weights": 2.5}])
+def test_a_count_that_is_missing_or_not_a_whole_number_gives_no_total(rows_change: dict[str, Any]) -> None:
+    q = question(TOPIC, params=LENET)
+    rows = [dict(r) for r in q.part("rows").answer]
+    rows[2].update(rows_change)
+    assert follow(q, "total_params", rows) is None
+    assert follow(q, "total_params", rows[:-1]) is None

@@ -3,6 +3,7 @@ autograd for the gradients and torch.optim.SGD for the update (all in float64)."
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from dlexam import question
+from dlexam import get_topic, question
 from tests.helpers import as_float, close, exact_of, refused
 
 
@@ -152,3 +153,68 @@ REFUSED = [
 @pytest.mark.parametrize(("params", "param"), REFUSED)
 def test_bad_params_are_refused_naming_the_param(params: dict[str, Any], param: str) -> None:
     refused("mlp.sgd_step", params, param)
+
+
+# -- error carried forward (the torch oracle for it is in tests/grade/test_carry.py) -----------
+
+def read_key(q: Any, part_id: str) -> Any:
+    from dlexam.grade.parse import read
+
+    part = q.part(part_id)
+    written = json.dumps(exact_text(part.answer)).replace('"', "").replace(" ", "")
+    return read(part.kind, written, expected=part.answer).value
+
+
+def exact_text(key: Any) -> Any:
+    if isinstance(key, dict):
+        return key["exact"]
+    return [exact_text(k) for k in key] if isinstance(key, list) else key
+
+
+def test_each_part_declares_the_parts_its_key_is_computed_from() -> None:
+    q = question("mlp.sgd_step", seed=0)
+    assert {p.id: p.depends_on for p in q.parts} == {
+        "z": (), "a": ("z",), "loss": ("a",), "grad_weights": ("z", "a"), "grad_biases": ("z", "a"),
+        "new_weights": ("grad_weights",), "new_biases": ("grad_biases",)}
+    assert [p.id for p in q.parts if p.chained] == ["z"]
+    assert get_topic("mlp.sgd_step").follows_through
+
+
+@pytest.mark.parametrize("params", [None, *EDGE_CASES])
+def test_followed_through_from_the_right_values_every_key_is_its_own(params: Any) -> None:
+    topic = get_topic("mlp.sgd_step")
+    for seed in range(30) if params is None else [None]:
+        q = question("mlp.sgd_step", seed=seed) if params is None else question("mlp.sgd_step", params=params)
+        for part in q.parts:
+            sources = part.depends_on + ((part.id,) if part.chained else ())
+            if sources:
+                got = topic.follow_through(q.params, part.id, {s: read_key(q, s) for s in sources})
+                assert_matches(got, exact_of_floats(part.answer), f"{seed} {part.id}")
+
+
+def exact_of_floats(answer: Any) -> Any:
+    return [exact_of_floats(a) for a in answer] if isinstance(answer, list) else float(exact_of(answer))
+
+
+@pytest.mark.parametrize(("part_id", "given"), [
+    ("a", {"z": [[Fraction(1)]]}),  # too few layers
+    ("a", {"z": [[Fraction(1), Fraction(2), Fraction(3)], [Fraction(1)]]}),  # a layer too long
+    ("a", {"z": "0.1, 0.5"}),
+    ("a", {}),
+    ("loss", {"a": [[Fraction(1, 10), Fraction(1, 2)], [True]]}),  # not a number
+    ("new_weights", {"grad_weights": [  # a copy of the weights
+        [[Fraction(1, 5), Fraction(-1, 10)], [Fraction(3, 10), Fraction(1, 10)]],
+        [[Fraction(1, 2), Fraction(-1)]]]}),
+    ("new_biases", {"grad_biases": [[Fraction(0), Fraction(0)], [Fraction(0)]]}),  # all zero
+    ("loss", {"a": [[Fraction(1), Fraction(1)], [Fraction(1)]]}),  # ŷ = 1, trivial
+    ("grad_weights", {"z": [[Fraction(1), Fraction(2)], [Fraction(1, 3)]],  # z¹ = x
+                      "a": [[Fraction(1), Fraction(2)], [Fraction(1, 3)]]}),
+])
+def test_a_value_of_the_wrong_size_or_a_trivial_one_is_not_followed_through(part_id: str, given: Any) -> None:
+    assert get_topic("mlp.sgd_step").follow_through(NET, part_id, given) is None
+
+
+def test_a_bce_output_of_exactly_one_cannot_be_followed_to_a_loss() -> None:
+    params = EDGE_CASES[1] | {"y": 0}
+    given = {"a": [[Fraction(1, 2), Fraction(1, 3)], [Fraction(1)]]}
+    assert get_topic("mlp.sgd_step").follow_through(params, "loss", given) is None

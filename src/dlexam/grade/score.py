@@ -45,7 +45,8 @@ from .parse import Reading, exact_key, read
 
 __all__ = ["RELATIVE", "STATUSES", "TOLERANCE_KINDS", "Score", "Tolerance", "default_tolerance", "score"]
 
-STATUSES = ("right", "partial", "wrong", "unreadable", "blank", "awaiting_ta")
+STATUSES = ("right", "partial", "wrong", "unreadable", "blank", "awaiting_ta",
+            "carried")  # carried: marked against a key recomputed from earlier answers (grade/carry.py)
 _CELLS = {"shape": "sizes", "table": "cells"}  # what a cell is called in feedback; else "entries"
 _SPACE = re.compile(r"\s+")
 MAX_FEEDBACK = 300  # characters

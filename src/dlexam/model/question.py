@@ -37,7 +37,12 @@ class Criterion:
 class Part:
     """One answerable piece of a question. `answer` is plain JSON: integers as ints,
     exact numbers as {"exact": "3/16", "value": 0.1875}, shapes and vectors as lists,
-    option letters for choices. `options` (choice kinds) are lettered a, b, c, …"""
+    option letters for choices. `options` (choice kinds) are lettered a, b, c, …
+
+    Error carried forward (grade/carry.py): `depends_on` names the earlier parts whose values
+    this part's key is computed from, so a wrong earlier answer can be followed through;
+    `chained` says the part's own rows follow from the rows above them (a layer table, the
+    layers of a forward pass), so a wrong row is followed through to the rows below it."""
 
     id: str
     kind: str
@@ -46,10 +51,24 @@ class Part:
     prompt: str = ""
     options: tuple[str, ...] = ()
     rubric: tuple[Criterion, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    chained: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"part {self.id!r}: unknown kind {self.kind!r}")
+        if isinstance(self.depends_on, list):  # as JSON gives it
+            object.__setattr__(self, "depends_on", tuple(self.depends_on))
+        if not isinstance(self.depends_on, tuple) or not all(isinstance(d, str) for d in self.depends_on):
+            raise ValueError(f"part {self.id!r}: depends_on must be a list of part ids, "
+                             f"got {self.depends_on!r}")
+        if not isinstance(self.chained, bool):
+            raise ValueError(f"part {self.id!r}: chained must be true or false, got {self.chained!r}")
+        if self.id in self.depends_on:
+            raise ValueError(f"part {self.id!r} cannot depend on itself; to follow its own rows through, "
+                             "set chained instead")
+        if len(set(self.depends_on)) != len(self.depends_on):
+            raise ValueError(f"part {self.id!r}: depends_on names a part twice: {list(self.depends_on)!r}")
 
     def to_dict(self) -> dict[str, JSON]:
         d = {
@@ -63,13 +82,18 @@ class Part:
             d["options"] = list(self.options)
         if self.rubric:
             d["rubric"] = [{"points": c.points, "text": c.text} for c in self.rubric]
+        if self.depends_on:
+            d["depends_on"] = list(self.depends_on)
+        if self.chained:
+            d["chained"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, JSON]) -> Part:
         return cls(d["id"], d["kind"], d["answer"], d.get("marks", 1), d.get("prompt", ""),
                    tuple(d.get("options", ())),
-                   tuple(Criterion(c["points"], c["text"]) for c in d.get("rubric", ())))
+                   tuple(Criterion(c["points"], c["text"]) for c in d.get("rubric", ())),
+                   d.get("depends_on", ()), d.get("chained", False))
 
 
 @dataclass(frozen=True)

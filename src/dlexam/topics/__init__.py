@@ -12,6 +12,12 @@ A topic module exposes a small interface and nothing else needs to change to add
     def draw(rng: random.Random) -> dict # params of a hand-computable variant
     def build(params: dict) -> Question  # validate (ParamError), solve, explain
     def check(params, design) -> Verdict # design topics only: run a student's design
+    def follow_through(params, part_id, given) -> Any | None
+                                         # optional: error carried forward (grade/carry.py):
+                                         # part_id's key recomputed from the student's own
+                                         # values of the parts it depends on (`given`: part
+                                         # id -> value as grade.parse.read gives it), None
+                                         # when it cannot or a value used is trivial
 
 `question(topic_id, params=... | seed=...)` is the one entry point callers use.
 """
@@ -68,6 +74,22 @@ class Topic:
         if not self.checks_designs:
             raise DlexamError(f"{self.id} has no design to check; its parts are graded against the key")
         return self.module.check(params, design)
+
+    @property
+    def follows_through(self) -> bool:
+        return hasattr(self.module, "follow_through")
+
+    def follow_through(self, params: Any, part_id: str, given: dict[str, Any]) -> Any | None:
+        """The key of `part_id` recomputed from the student's values `given` (part id → the value
+        `grade.parse.read` gives), as the part's JSON answer; None when the topic cannot (a value
+        of the wrong size, a division by zero) or will not (a trivial value: 0, 1, a copy of the
+        input). Never raises for any `given`."""
+        if not self.follows_through:
+            return None
+        try:
+            return self.module.follow_through(params, part_id, given)
+        except Exception:  # a last resort: no student value may crash the grader
+            return None
 
     def question(self, *, params: Any = None, seed: int | None = None) -> Question:
         if (params is None) == (seed is None):

@@ -17,6 +17,15 @@ Sizes follow PyTorch: ⌊(H + 2P − K)/S⌋ + 1. A layer with no output is refu
 
 Hand-computable promise (seeded variants): 3 to 6 layers on a small image, every stride
 divides exactly (no rounding), and every number in the key is an integer.
+
+Error carried forward: `rows` is chained, so a wrong shape is followed down the table:
+each row's shape, weights and biases are checked against what the layer gives on the shape
+the student wrote in the row above (the input image for the first row). A shape that
+cannot feed the layer (the wrong length, no output) or is trivial (all 1s, the input image's
+shape, or a copy of the shape above it) is not followed: the row below it is computed
+from the key's own shape instead.
+`total_params` depends on `rows`: the sum of the student's own weight and bias counts (not
+when they are all 0 or all 1).
 """
 
 from __future__ import annotations
@@ -90,12 +99,19 @@ def build(raw: Any) -> Question:
         prompt=_prompt(shape_in, layers, ceil_mode),
         parts=(
             Part("rows", "table", table, marks=max(2, len(rows)),
-                 prompt="For every layer: output shape, number of weights, number of biases"),
-            Part("total_params", "integer", total, marks=1,
+                 prompt="For every layer: output shape, number of weights, number of biases", chained=True),
+            Part("total_params", "integer", total, marks=1, depends_on=("rows",),
                  prompt="Total number of parameters (weights and biases) of the network"),
         ),
         solution=_solution(shape_in, rows, total, ceil_mode),
     )
+
+
+def follow_through(params: Any, part_id: str, given: dict[str, Any]) -> Any | None:
+    """Error carried forward (see the module docstring and _cnn_follow)."""
+    from ._cnn_follow import follow
+
+    return follow(params, part_id, given)
 
 
 def _layers(p: Params) -> list[_Layer]:

@@ -12,6 +12,15 @@ Hand-computable promise (seeded variants): 2-2-1, 2-3-1, 3-2-1 or 2-2-2 networks
 ReLU hidden units, a linear output and the ½-MSE loss; weights are multiples of ½ (or
 tenths), inputs small integers, and every number in the key is a terminating decimal
 with at most 4 decimal places.
+
+Error carried forward: a part is checked again against the key recomputed from the
+student's own earlier values. `z` is chained (layer l + 1 from W·act(the student's layer
+l) + b); `a` depends on `z` (act of the student's z); `loss` on `a` (the loss of the
+student's ŷ); `grad_weights` and `grad_biases` on `z` and `a` (backprop with ReLU′ and step′
+taken at the student's z, σ′ = a(1 − a) and tanh′ = 1 − a² at the student's a, and the
+student's a as each layer's input); `new_weights` on `grad_weights` and `new_biases` on
+`grad_biases` (w − η · the student's gradient). A wrong layer that is all 0, all 1 or a copy
+of x (for a gradient: of that layer's W or b) is trivial and nothing is carried from it.
 """
 
 from __future__ import annotations
@@ -56,31 +65,19 @@ def build(raw: Any) -> Question:
     s = _just_drawn.pop(_key(raw), None) or _solve(raw)
     net = s.net
     parts = (
-        Part(
-            "z",
-            "list",
-            answer(net.values(net.z)),
-            1,
-            "Pre-activations $z$ of every layer (one list per layer)",
-        ),
-        Part(
-            "a",
-            "list",
-            answer(net.values(net.a)),
-            1,
-            "Activations $a$ of every layer (the last one is the output $\\hat y$)",
-        ),
-        Part("loss", "number", answer(s.loss_node.data), 1, "The loss $L$"),
-        Part(
-            "grad_weights",
-            "list",
-            answer(s.grad_w),
-            2,
-            "$\\partial L/\\partial W$ for every layer (same layout as the weights)",
-        ),
-        Part("grad_biases", "list", answer(s.grad_b), 1, "$\\partial L/\\partial b$ for every layer"),
-        Part("new_weights", "list", answer(s.new_w), 1, "The weights after one SGD step"),
-        Part("new_biases", "list", answer(s.new_b), 1, "The biases after one SGD step"),
+        Part("z", "list", answer(net.values(net.z)), 1,
+             "Pre-activations $z$ of every layer (one list per layer)", chained=True),
+        Part("a", "list", answer(net.values(net.a)), 1,
+             "Activations $a$ of every layer (the last one is the output $\\hat y$)", depends_on=("z",)),
+        Part("loss", "number", answer(s.loss_node.data), 1, "The loss $L$", depends_on=("a",)),
+        Part("grad_weights", "list", answer(s.grad_w), 2,
+             "$\\partial L/\\partial W$ for every layer (same layout as the weights)", depends_on=("z", "a")),
+        Part("grad_biases", "list", answer(s.grad_b), 1, "$\\partial L/\\partial b$ for every layer",
+             depends_on=("z", "a")),
+        Part("new_weights", "list", answer(s.new_w), 1, "The weights after one SGD step",
+             depends_on=("grad_weights",)),
+        Part("new_biases", "list", answer(s.new_b), 1, "The biases after one SGD step",
+             depends_on=("grad_biases",)),
     )
     rational = all(isinstance(v, Fraction) for v in _flatten([s.grad_w, s.loss_node.data]))
     return Question(
@@ -92,6 +89,13 @@ def build(raw: Any) -> Question:
         solution=_solution(net, s.loss, s.lr, s.new_w, s.new_b),
         calculator=not rational,
     )
+
+
+def follow_through(params: Any, part_id: str, given: dict[str, Any]) -> Any | None:
+    """Error carried forward (see the module docstring and _mlp_follow)."""
+    from ._mlp_follow import follow
+
+    return follow(params, part_id, given)
 
 
 @dataclass
@@ -503,8 +507,6 @@ def _convention(loss: str) -> str:
 
 
 # -- seeded variants -------------------------------------------------------------------
-
-_ARCHITECTURES = [(2, 2, 1), (2, 2, 1), (2, 3, 1), (3, 2, 1), (2, 2, 2)]
 
 
 def draw(rng: random.Random) -> dict[str, Any]:
