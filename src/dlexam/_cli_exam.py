@@ -2,7 +2,7 @@
 
     dlexam build exam.toml --roster roster.csv --out DIR   papers, keys, HTML, Markdown, manifest
     dlexam export exam.toml --moodle quiz.xml --qti quiz.zip
-    dlexam grade DIR --answers answers.csv --out GRADES    marks per student and part
+    dlexam grade DIR --answers answers.csv --out GRADES [--scores ta.csv]   grade books, parts, report
     dlexam demo                                            builds the bundled midterm
 """
 
@@ -34,10 +34,14 @@ def add_commands(sub: Any) -> None:
     e.add_argument("--variants", type=int, default=20,
                    help="pre-generated variants per drawn question (default 20)")
 
-    g = sub.add_parser("grade", help="score a built exam's answers: grades.csv, parts.csv, report.txt")
+    g = sub.add_parser("grade", help="score a built exam's answers: grade books for Moodle and Canvas, "
+                       "parts.csv, report.txt")
     g.add_argument("built", help="the folder `dlexam build` wrote (it holds manifest.json)")
     g.add_argument("--answers", required=True, help="CSV or JSON lines: student, question, part, answer")
     g.add_argument("--out", required=True, help="the folder to write the grades into")
+    g.add_argument("--scores", metavar="TA.csv", help="TAs' rubric scores for short answers: CSV or JSON "
+                   "lines with student, question, part and points or c1, c2, … (see docs/grading.md)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
 
     d = sub.add_parser("demo", help="build the bundled example midterm for 30 students and say where it is")
     d.add_argument("--out", default=DEMO_OUT, help=f"the folder to write (default ./{DEMO_OUT})")
@@ -83,14 +87,46 @@ def _build(spec: str, roster: str, target: str, workers: int | None, *, quiet: b
 
 
 def _grade(args: argparse.Namespace, out: Any) -> None:
+    """Grade, print the counts and the files; exit 1 (after writing) when a student could not be graded."""
     from .grade.run import grade_exam
 
-    result = grade_exam(args.built, answers=args.answers, out=args.out)
-    sheet = result.sheet
-    folder = result.out
+    bar: list[Any] = []  # the progress bar, started with the first student marked: bad input stays one line
+
+    def progress(done: int, total: int) -> None:
+        if not bar:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            bar.append(Progress(*columns, transient=True))
+            bar[0].start()
+            bar.append(bar[0].add_task("grading students", total=total))
+        bar[0].update(bar[1], completed=done, total=total)
+
+    try:
+        result = grade_exam(args.built, answers=args.answers, out=args.out, scores=args.scores,
+                            progress=progress if _terminal(out) and not args.quiet else None)
+    finally:
+        if bar:
+            bar[0].stop()
+    sheet, ta = result.sheet, result.ta
     out.write(f"graded {result.students} students: {sheet.rows_read} answer rows read, {sheet.rows_used} "
               f"used, {sheet.rows_refused} refused (see report.txt); {result.awaiting_ta} answers await "
-              f"a TA\nwrote {folder / 'grades.csv'}, {folder / 'parts.csv'} and {folder / 'report.txt'}\n")
+              "a TA\n")
+    if ta is not None:
+        out.write(f"TA scores: {ta.rows_read} rows read, {ta.rows_used} used, {ta.rows_refused} refused\n")
+    for sid, why in result.not_graded:
+        out.write(f"not graded: {sid}: {why}\n")
+    out.write(f"wrote {', '.join(f.name for f in result.files)} into {result.out}\n")
+    if result.not_graded:
+        # `cli.main` returns 0 for every command that does not raise; this keeps the exit code 1
+        # without changing it (the tables above are written: the others' grades are usable).
+        raise SystemExit(1)
+
+
+def _terminal(out: Any) -> bool:
+    """Whether a progress bar can be drawn: a pipe or a file gets the summary lines only."""
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _export(args: argparse.Namespace, out: Any) -> None:
