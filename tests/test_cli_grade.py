@@ -33,9 +33,50 @@ def test_grade_prints_the_counts_and_every_file_it_wrote(capsys: pytest.CaptureF
     assert f"graded 4 students: {rows} answer rows read, {rows - 1} used, 1 refused" in r.out
     assert "1 answers await a TA" in r.out and "TA scores: 2 rows read, 1 used, 1 refused" in r.out
     names = ["grades.csv", "grades-moodle.csv", "grades-canvas.csv", "parts.csv", "awaiting-ta.csv",
-             "report.txt"]
+             "report.txt", "graded.jsonl", "audit.log", "analysis.html", "feedback"]
     assert f"wrote {', '.join(names)} into {out}" in r.out
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "analysis.json"])
+    ids = sorted(papers(built))
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == sorted(
+        f"{sid}.{ext}" for sid in ids for ext in ("html", "pdf"))
+
+
+def test_a_second_grading_with_a_corrected_key_logs_every_changed_mark(
+        capsys: pytest.CaptureFixture[str], built: Path, tmp_path: Path) -> None:
+    ada = papers(built)["s01"]
+    entry, part = next((e, p) for e in ada.entries for p in e.question.parts if p.kind == "integer")
+    rows = [r for r in right_rows(ada) if not (r[1] == entry.key and r[2] == part.id)]
+    rows.append(["s01", entry.key, part.id, str(part.answer + 1)])  # one more than the key: wrong
+    argv = ["grade", str(built), "--answers", str(write_csv(tmp_path / "a.csv", rows)), "--out",
+            str(tmp_path / "g"), "--feedback", "none", "--no-report"]
+    assert run(capsys, *argv).code == 0
+    rules = tmp_path / "grading.toml"
+    rules.write_text(f'[[part]]\nquestion = "{entry.key}"\npart = "{part.id}"\nstudent = "s01"\n'
+                     f'key = {part.answer + 1}\nreason = "the key of this variant was off by one"\n',
+                     encoding="utf-8")
+    second = run(capsys, *argv, "--rules", str(rules))
+    assert second.code == 0 and "1 marks changed since the last grading" in second.out
+    log = (tmp_path / "g" / "audit.log").read_text(encoding="utf-8")
+    changed = [line for line in log.splitlines() if " s01 " in line]
+    assert len(changed) == 1 and f"0 → {part.marks}" in changed[0]
+    assert "the key of this variant was off by one" in changed[0]
+
+
+def test_rules_that_name_a_question_the_exam_lacks_are_one_line_and_exit_2(
+        capsys: pytest.CaptureFixture[str], built: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "grading.toml"
+    rules.write_text('[[part]]\nquestion = "s9q9"\ntolerance = "exact"\nreason = "x"\n', encoding="utf-8")
+    r = run(capsys, "grade", str(built), "--answers", str(answers(built, tmp_path)), "--out",
+            str(tmp_path / "g"), "--rules", str(rules))
+    assert "s9q9" in assert_one_line_usage_error(r)
+    assert not (tmp_path / "g").exists()
+
+
+def test_an_unknown_feedback_format_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], built: Path,
+                                                           tmp_path: Path) -> None:
+    r = run(capsys, "grade", str(built), "--answers", str(answers(built, tmp_path)), "--out",
+            str(tmp_path / "g"), "--feedback", "html,docx")
+    assert "docx" in assert_one_line_usage_error(r)
 
 
 def test_a_student_not_graded_makes_the_exit_code_1_after_the_others_are_written(
@@ -43,10 +84,9 @@ def test_a_student_not_graded_makes_the_exit_code_1_after_the_others_are_written
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
     (copy / "variants" / "s04.json").unlink()
-    with pytest.raises(SystemExit) as e:
-        main(["grade", str(copy), "--answers", str(answers(built, tmp_path)), "--out", str(tmp_path / "g"),
-              "--quiet"])
-    assert e.value.code == 1
+    code = main(["grade", str(copy), "--answers", str(answers(built, tmp_path)), "--out", str(tmp_path / "g"),
+                 "--quiet", "--feedback", "none"])
+    assert code == 1
     printed = capsys.readouterr().out
     assert "graded 3 students" in printed and "not graded: s04: " in printed and "is missing" in printed
     assert "s04" not in (tmp_path / "g" / "grades.csv").read_text(encoding="utf-8")

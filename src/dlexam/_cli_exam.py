@@ -3,7 +3,8 @@
     dlexam build exam.toml --roster roster.csv --out DIR   papers, keys, HTML, Markdown, manifest
     dlexam export exam.toml --moodle quiz.xml --qti quiz.zip
     dlexam grade DIR --answers answers.csv --out GRADES [--scores ta.csv]   grade books, parts, report
-    dlexam demo                                            builds the bundled midterm
+    dlexam demo                                            builds the bundled midterm and grades
+                                                           its sample answers
 """
 
 from __future__ import annotations
@@ -41,26 +42,49 @@ def add_commands(sub: Any) -> None:
     g.add_argument("--out", required=True, help="the folder to write the grades into")
     g.add_argument("--scores", metavar="TA.csv", help="TAs' rubric scores for short answers: CSV or JSON "
                    "lines with student, question, part and points or c1, c2, … (see docs/grading.md)")
+    g.add_argument("--rules", metavar="grading.toml", help="grading rules: tolerances, key corrections, "
+                   "follow-through credit, rubric changes (see docs/grading-rules.md)")
+    g.add_argument("--feedback", default="html,pdf", metavar="FORMATS",
+                   help="each student's feedback page: html, pdf, both (html,pdf, the default) or none")
+    g.add_argument("--no-report", action="store_true", help="skip the item-analysis report (analysis.html)")
+    g.add_argument("--workers", type=int, default=None, help="processes for the feedback PDFs (default: "
+                   "every core)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
 
     d = sub.add_parser("demo", help="build the bundled example midterm for 30 students and say where it is")
     d.add_argument("--out", default=DEMO_OUT, help=f"the folder to write (default ./{DEMO_OUT})")
 
 
-def run(args: argparse.Namespace, out: Any) -> None:
+def run(args: argparse.Namespace, out: Any) -> int:
+    """Run one exam command; the exit code (0, or 1 when `grade` left a student out)."""
     if args.command == "build":
         _build(args.spec, args.roster, args.out, args.workers, quiet=args.quiet, out=out)
     elif args.command == "export":
         _export(args, out)
     elif args.command == "grade":
-        _grade(args, out)
+        return _grade(args, out)
     else:
-        from .examples import example_path
+        return _demo(args.out, out)
+    return 0
 
-        result = _build(str(example_path("midterm.toml")), str(example_path("roster.csv")), args.out, None,
-                        quiet=False, out=out)
-        out.write(f"\nOpen {result / 'papers'} for the papers, {result / 'keys'} for the keys and "
-                  f"{result / 'ta-key.pdf'} for the TAs' key; {result / 'manifest.json'} lists every file.\n")
+
+def _demo(target: str, out: Any) -> int:
+    """Build the bundled midterm, then grade the bundled sample answers into <target>/grades."""
+    from .examples import example_path
+    from .grade.feedback import FORMATS
+    from .grade.run import grade_exam
+
+    built = _build(str(example_path("midterm.toml")), str(example_path("roster.csv")), target, None,
+                   quiet=False, out=out)
+    out.write("grading the bundled sample answers …\n")
+    result = grade_exam(built, answers=example_path("answers.csv"), out=built / "grades", feedback=FORMATS)
+    grades = result.out
+    out.write(f"\nOpen {built / 'papers'} for the papers, {built / 'keys'} for the keys and "
+              f"{built / 'ta-key.pdf'} for the TAs' key; {built / 'manifest.json'} lists every file.\n"
+              f"Graded {result.students} students' sample answers: {grades / 'grades.csv'}, the item "
+              f"analysis {grades / 'analysis.html'}, the answers file's problems in "
+              f"{grades / 'report.txt'} and each student's feedback in {grades / 'feedback'}.\n")
+    return 0
 
 
 def _build(spec: str, roster: str, target: str, workers: int | None, *, quiet: bool, out: Any) -> Path:
@@ -86,25 +110,33 @@ def _build(spec: str, roster: str, target: str, workers: int | None, *, quiet: b
     return result.out.resolve()
 
 
-def _grade(args: argparse.Namespace, out: Any) -> None:
-    """Grade, print the counts and the files; exit 1 (after writing) when a student could not be graded."""
+def _grade(args: argparse.Namespace, out: Any) -> int:
+    """Grade, print the counts and the files; 1 (after writing) when a student could not be graded."""
     from .grade.run import grade_exam
 
-    bar: list[Any] = []  # the progress bar, started with the first student marked: bad input stays one line
+    formats = _feedback_formats(args.feedback)
+    if args.workers is not None and args.workers < 1:
+        raise DlexamError(f"--workers must be a positive integer, got {args.workers}")
+    bar: list[Any] = []  # started with the first student marked: bad input stays one line
+    tasks: dict[str, Any] = {}
+    labels = {"marking": "grading students", "feedback": "feedback pages"}
 
-    def progress(done: int, total: int) -> None:
+    def progress(stage: str, done: int, total: int) -> None:
         if not bar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
             columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             bar.append(Progress(*columns, transient=True))
             bar[0].start()
-            bar.append(bar[0].add_task("grading students", total=total))
-        bar[0].update(bar[1], completed=done, total=total)
+        if stage not in tasks:
+            tasks[stage] = bar[0].add_task(labels.get(stage, stage), total=total)
+        bar[0].update(tasks[stage], completed=done, total=total)
 
+    shown = _terminal(out) and not args.quiet
     try:
         result = grade_exam(args.built, answers=args.answers, out=args.out, scores=args.scores,
-                            progress=progress if _terminal(out) and not args.quiet else None)
+                            rules=args.rules, feedback=formats, report=not args.no_report,
+                            workers=args.workers, progress=progress if shown else None)
     finally:
         if bar:
             bar[0].stop()
@@ -114,13 +146,30 @@ def _grade(args: argparse.Namespace, out: Any) -> None:
               "a TA\n")
     if ta is not None:
         out.write(f"TA scores: {ta.rows_read} rows read, {ta.rows_used} used, {ta.rows_refused} refused\n")
+    if result.changed:
+        out.write(f"{result.changed} marks changed since the last grading (see audit.log)\n")
     for sid, why in result.not_graded:
         out.write(f"not graded: {sid}: {why}\n")
+    for sid, why in result.feedback_failed:
+        out.write(f"no feedback page: {sid}: {why}\n")
     out.write(f"wrote {', '.join(f.name for f in result.files)} into {result.out}\n")
-    if result.not_graded:
-        # `cli.main` returns 0 for every command that does not raise; this keeps the exit code 1
-        # without changing it (the tables above are written: the others' grades are usable).
-        raise SystemExit(1)
+    return 1 if result.not_graded or result.feedback_failed else 0
+
+
+def _feedback_formats(text: str) -> tuple[str, ...]:
+    """`--feedback html,pdf` → ("html", "pdf"); "none" → ()."""
+    from .grade.feedback import FORMATS
+
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    if names in (["none"], []):
+        return ()
+    if names == ["both"]:
+        return tuple(FORMATS)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise DlexamError(f"--feedback {text}: unknown format {unknown[0]!r}; "
+                          "give html, pdf, html,pdf or none")
+    return tuple(dict.fromkeys(names))
 
 
 def _terminal(out: Any) -> bool:

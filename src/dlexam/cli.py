@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "check":
             return _cmd_check(args, out)
         else:
-            _cli_exam.run(args, out)
+            return _cli_exam.run(args, out)
     except DlexamError as e:
         print(f"dlexam: {e}", file=sys.stderr)
         return USAGE_ERROR

@@ -138,7 +138,9 @@ def test_every_part_of_every_paper_is_marked_in_paper_order_with_its_key_and_rul
         assert p.marks == (0 if p.kind == "text" else p.out_of)
     rules = {p.kind: p.rule for p in student.parts}
     assert rules["shape"] == "exact, per size" and rules["choices"] == "choices: per_option"
-    assert rules["design"] == "design check: design.logic_gate" and rules["text"] == "rubric"
+    text = next(p for e in ada.entries for p in e.question.parts if p.kind == "text")
+    assert rules["design"] == "design check: design.logic_gate"
+    assert rules["text"] == "rubric " + "+".join(str(c.points) for c in text.rubric)
     assert rules["integer"] == "exact" and rules["choice"] == "exact"
     assert student.max == sum(e.marks for e in ada.entries if not e.bonus)
     assert student.total == sum(p.marks for e in ada.entries for p in e.question.parts if p.kind != "text")
@@ -258,7 +260,7 @@ def test_ta_scores_mark_short_answers_and_the_rest_still_await_a_ta(built: Path,
     marked = parts[("s01", key1)]
     rubric_total = sum(c.points for c in part1.rubric)
     assert marked.marks == Fraction(part1.marks) * 2 / rubric_total and marked.status == "partial"
-    assert marked.ta_points == (1, 0, 1) and marked.rule == "rubric, marked by AB"
+    assert marked.ta_points == (1, 0, 1) and marked.rule == "rubric 1+1+1, marked by AB"
     assert part1.rubric[0].text[:30] in marked.feedback and "(0/1)" in marked.feedback
     assert "TA: Good point on depth" in marked.feedback
     assert parts[("s01", key2)].status == "awaiting_ta"
@@ -293,9 +295,9 @@ def test_the_awaiting_ta_file_filled_in_and_given_back_marks_every_short_answer(
 
 
 def test_progress_is_reported_as_each_student_is_marked(built: Path, tmp_path: Path) -> None:
-    calls: list[tuple[int, int]] = []
-    grade(built, tmp_path, [], progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(i, len(IDS)) for i in range(1, len(IDS) + 1)]
+    calls: list[tuple[str, int, int]] = []
+    grade(built, tmp_path, [], progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert calls == [("marking", i, len(IDS)) for i in range(1, len(IDS) + 1)]
 
 
 def test_mark_alone_writes_nothing_and_gives_what_grade_exam_gives(built: Path, tmp_path: Path) -> None:
