@@ -76,8 +76,9 @@ def _demo(target: str, out: Any) -> int:
 
     built = _build(str(example_path("midterm.toml")), str(example_path("roster.csv")), target, None,
                    quiet=False, out=out)
-    out.write("grading the bundled sample answers …\n")
-    result = grade_exam(built, answers=example_path("answers.csv"), out=built / "grades", feedback=FORMATS)
+    with _StagedBar(enabled=True) as bar:
+        result = grade_exam(built, answers=example_path("answers.csv"), out=built / "grades",
+                            feedback=FORMATS, progress=bar.progress)
     grades = result.out
     out.write(f"\nOpen {built / 'papers'} for the papers, {built / 'keys'} for the keys and "
               f"{built / 'ta-key.pdf'} for the TAs' key; {built / 'manifest.json'} lists every file.\n"
@@ -117,29 +118,10 @@ def _grade(args: argparse.Namespace, out: Any) -> int:
     formats = _feedback_formats(args.feedback)
     if args.workers is not None and args.workers < 1:
         raise DlexamError(f"--workers must be a positive integer, got {args.workers}")
-    bar: list[Any] = []  # started with the first student marked: bad input stays one line
-    tasks: dict[str, Any] = {}
-    labels = {"marking": "grading students", "feedback": "feedback pages"}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if not bar:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            bar.append(Progress(*columns, transient=True))
-            bar[0].start()
-        if stage not in tasks:
-            tasks[stage] = bar[0].add_task(labels.get(stage, stage), total=total)
-        bar[0].update(tasks[stage], completed=done, total=total)
-
-    shown = _terminal(out) and not args.quiet
-    try:
+    with _StagedBar(enabled=_terminal(out) and not args.quiet) as bar:
         result = grade_exam(args.built, answers=args.answers, out=args.out, scores=args.scores,
                             rules=args.rules, feedback=formats, report=not args.no_report,
-                            workers=args.workers, progress=progress if shown else None)
-    finally:
-        if bar:
-            bar[0].stop()
+                            workers=args.workers, progress=bar.progress if bar.enabled else None)
     sheet, ta = result.sheet, result.ta
     out.write(f"graded {result.students} students: {sheet.rows_read} answer rows read, {sheet.rows_used} "
               f"used, {sheet.rows_refused} refused (see report.txt); {result.awaiting_ta} answers await "
@@ -154,6 +136,37 @@ def _grade(args: argparse.Namespace, out: Any) -> int:
         out.write(f"no feedback page: {sid}: {why}\n")
     out.write(f"wrote {', '.join(f.name for f in result.files)} into {result.out}\n")
     return 1 if result.not_graded or result.feedback_failed else 0
+
+
+_STAGES = {"marking": "grading students", "feedback": "feedback pages"}
+
+
+class _StagedBar:
+    """A rich progress bar with a line per stage of `grade_exam` ("marking", "feedback"),
+    started only when the first progress arrives, so bad input stays one line."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _StagedBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            self._bar = Progress(*columns, transient=True)
+            self._bar.start()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(_STAGES.get(stage, stage), total=total)
+        self._bar.update(self._tasks[stage], completed=done, total=total)
 
 
 def _feedback_formats(text: str) -> tuple[str, ...]:
