@@ -37,7 +37,7 @@ from ..model import Entry, Paper, Part
 from ._write import write_outputs
 from .answers import AnswerSheet, read_answers
 from .carry import carry_forward
-from .results import Grading, PartResult, StudentResult
+from .results import Grading, PartResult, StudentResult, variant_label
 from .rubric import TaScore, TaSheet, mark_text, read_ta_scores, rubrics_of
 from .rules import UNCHANGED, PartRule, Rules, load_rules
 from .score import Tolerance, default_tolerance, score
@@ -77,6 +77,7 @@ class Context:
     ta: TaScore | None = None
     rule: PartRule = NO_RULE
     locale: str = "en"
+    variant: str = ""  # results.variant_label of the question
 
 
 def grade_exam(built: str | Path, *, answers: str | Path, out: str | Path, scores: str | Path | None = None,
@@ -144,24 +145,31 @@ def mark(papers: Sequence[Paper], sheet: AnswerSheet, *, ta: TaSheet | None = No
     keys += [k for k in dict.fromkeys(e.key for p in papers for e in p.entries) if k not in keys]
     answers, scores = sheet.answers, ta.scores if ta is not None else {}
     students = []
+    titles: dict[str, str] = {}
+    variant_params: dict[str, dict[str, Any]] = {}
     for done, paper in enumerate(papers, 1):
         sid, parts = paper.student_id, []
         for section in paper.sections:
             for entry in section.entries:
+                q = entry.question
+                label = variant_label(q)
+                titles.setdefault(entry.key, q.title)
+                variant_params.setdefault(entry.key, {}).setdefault(label, q.params)
                 given = {}
-                for p in entry.question.parts:
+                for p in q.parts:
                     found = answers.get((sid, entry.key, p.id))
                     given[p.id] = found.text if found is not None else ""
-                for part in entry.question.parts:
+                for part in q.parts:
                     ta_score = scores.get((sid, entry.key, part.id))
                     rule = rules.for_part(entry.key, part.id, sid)
-                    context = Context(sid, entry, section.policy, given, ta_score, rule, rules.locale)
+                    context = Context(sid, entry, section.policy, given, ta_score, rule, rules.locale, label)
                     parts.append(mark_part(part, given[part.id], context))
         total = sum((p.marks for p in parts), Fraction(0))
         students.append(StudentResult(sid, paper.student_name, tuple(parts), total, Fraction(paper.marks)))
         if progress is not None:
             progress(done, len(papers))
-    return Grading(exam_id, title, tuple(keys), tuple(students), {p.student_id: p for p in papers})
+    return Grading(exam_id, title, tuple(keys), tuple(students), {p.student_id: p for p in papers}, titles,
+                   variant_params)
 
 
 def mark_part(part: Part, answer: str, context: Context) -> PartResult:
@@ -190,7 +198,7 @@ def mark_part(part: Part, answer: str, context: Context) -> PartResult:
         rule += f", marked by {context.ta.marker}"
     return PartResult(entry.key, entry.number, part.id, part.kind, answer, s.marks, Fraction(part.marks),
                       s.status, s.feedback, key=part.answer, rule=rule, ta_points=points,
-                      carried_from=carried, bonus=entry.bonus)
+                      carried_from=carried, bonus=entry.bonus, variant=context.variant, options=part.options)
 
 
 def _rule(part: Part, policy: str, calculator: bool, topic: str, rule: PartRule) -> str:
