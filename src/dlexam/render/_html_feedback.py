@@ -36,7 +36,7 @@ from ._md_html import block, inline
 from .html import _css, _figure
 
 __all__ = ["MAX_SHOWN", "STATUS_LABELS", "Marked", "MarkedPart", "by_part", "feedback_page", "keyed_part",
-           "marks_text", "printable", "visible"]
+           "marks_text", "printable", "rubric_points", "visible"]
 
 #: The badge each status of `grade.score.STATUSES` (and "carried") shows; others show as written.
 STATUS_LABELS = {"right": "right", "partial": "partial", "wrong": "wrong", "unreadable": "unreadable",
@@ -243,12 +243,17 @@ def _part(entry: Entry, i: int, marked: MarkedPart | None) -> str:
             f'{head}<dl class="marked">{dl}</dl></li>')
 
 
-def _rubric(part: Part, marked: MarkedPart | None) -> str:
+def rubric_points(part: Part, marked: MarkedPart | None) -> list[tuple[str, str]]:
+    """Per rubric criterion: the points shown ("1 / 2" when a TA marked it per criterion, else
+    what it is worth) and its text."""
     points = marked.ta_points if marked is not None else None
     if points is not None and len(points) != len(part.rubric):
         points = None
-    items = []
-    for j, c in enumerate(part.rubric):
-        got = f"{marks_text(points[j])} / {c.points}" if points is not None else f"{c.points}"
-        items.append(f"<li><span class=\"pts\">[{got}]</span> {inline(c.text)}</li>")
-    return f'<ul class="rubric">{"".join(items)}</ul>'
+    return [(f"{marks_text(points[j])} / {c.points}" if points is not None else f"{c.points}", c.text)
+            for j, c in enumerate(part.rubric)]
+
+
+def _rubric(part: Part, marked: MarkedPart | None) -> str:
+    items = "".join(f"<li><span class=\"pts\">[{got}]</span> {inline(text)}</li>"
+                    for got, text in rubric_points(part, marked))
+    return f'<ul class="rubric">{items}</ul>'

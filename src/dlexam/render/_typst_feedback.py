@@ -28,6 +28,7 @@ from ._html_feedback import (
     keyed_part,
     marks_text,
     printable,
+    rubric_points,
     visible,
 )
 from ._key_text import policy_text
@@ -159,11 +160,6 @@ def _part(entry: Entry, part: Part, label: str | None, marked: MarkedPart | None
 
 
 def _rubric(part: Part, marked: MarkedPart | None) -> str:
-    points = marked.ta_points if marked is not None else None
-    if points is not None and len(points) != len(part.rubric):
-        points = None
-    items = []
-    for j, c in enumerate(part.rubric):
-        got = f"{marks_text(points[j])} / {c.points}" if points is not None else f"{c.points}"
-        items.append(f"[#strong({lit(f'[{got}]')}) {md(c.text)[1:-1]}]")
+    items = [f"[#strong({lit(f'[{got}]')}) {md(criterion)[1:-1]}]"
+             for got, criterion in rubric_points(part, marked)]
     return f"list(tight: true, {', '.join(items)})"
