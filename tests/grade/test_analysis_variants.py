@@ -1,16 +1,23 @@
-"""Per-variant difficulty and its flag, distractor counts, and the speed of the whole analysis."""
+"""Per-variant difficulty and its flag, distractor counts, and the speed of the whole analysis.
+
+The per-variant comparison keeps running sums; `reference_comparison` below is the plain
+version that gathers every other variant's marks for each test, and the two must agree."""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlexam.grade._analysis_pvalues import fisher_exact, grid_of, permutation_p
+from dlexam.grade._analysis_variants import compare_variants
 from dlexam.grade.analysis import PartStats, Responses, VariantRule, analyse
 
 LABELS = np.array(["a", "b", "c", "d"])
@@ -45,7 +52,7 @@ def test_a_planted_unfair_variant_is_flagged_and_the_fair_ones_stay_clear(partia
              for seed in range(500)]
     assert sum("c" in labels for labels in flags) >= 0.95 * 500
     assert sum(bool(labels - {"c"}) for labels in flags) <= 0.05 * 500
-    assert ("Welch" if partial else "Fisher") in variant_part(0, partial=partial).variant_test
+    assert ("permutation" if partial else "Fisher") in variant_part(0, partial=partial).variant_test
 
 
 @pytest.mark.parametrize("partial", [False, True])
@@ -191,3 +198,149 @@ def _timed(run: object) -> float:
     result = run()  # type: ignore[operator]
     assert result.ok
     return time.perf_counter() - start
+
+
+Row = tuple[int, float, int | None, float | None, float | None, bool]  # n, facility, others, p, flagged
+
+
+def reference_comparison(marks: Sequence[float], labels: Sequence[str | None],
+                         rule: VariantRule) -> dict[str, Row]:
+    """The step-down written plainly: each round, each variant against the concatenated marks of
+    every other variant still in the pool."""
+    kept = [(m, label) for m, label in zip(marks, labels, strict=True)
+            if label is not None and not math.isnan(m)]
+    by_label: dict[str, list[float]] = {}
+    for m, label in kept:
+        by_label.setdefault(label, []).append(m)
+    groups = {label: np.array(v) for label, v in sorted(by_label.items())}
+    if len(groups) < 2:
+        return {}
+    values = np.array([m for m, _ in kept])
+    right_or_wrong = all(v <= 1e-9 or v >= 1 - 1e-9 for v in values)
+    grid, levels = grid_of(values), np.unique(values).size
+    active, tests, flagged, threshold = list(groups), {}, set(), 0.0
+    while len(active) >= 2:
+        others = {v: np.concatenate([groups[u] for u in active if u != v]) for v in active}
+        testable = [v for v in active
+                    if groups[v].size >= rule.min_students and others[v].size >= rule.min_students]
+        if not testable:
+            break
+        threshold = threshold or rule.level / (1 if len(active) == 2 else len(testable))
+        for v in testable:
+            mine, rest = groups[v], others[v]
+            if right_or_wrong:
+                r, o = int((mine >= 1 - 1e-9).sum()), int((rest >= 1 - 1e-9).sum())
+                p = fisher_exact(r, mine.size - r, o, rest.size - o)
+            else:
+                p = permutation_p(mine, rest, grid, levels)
+            tests[v] = (rest.size, float(rest.mean()), p)
+        odd = [v for v in testable
+               if tests[v][2] <= threshold and abs(groups[v].mean() - tests[v][1]) >= rule.min_difference]
+        if not odd:
+            break
+        worst = min(odd, key=lambda v: (tests[v][2], v))
+        if len(active) == 2:
+            flagged |= set(active)
+            break
+        flagged.add(worst)
+        active.remove(worst)
+    return {label: (g.size, float(g.mean()), *tests.get(label, (None, None, None)), label in flagged)
+            for label, g in groups.items()}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.integers(1, 30), st.integers(100, 140)), min_size=2, max_size=6),
+       st.lists(st.floats(0.05, 0.95), min_size=6, max_size=6), st.sampled_from([1, 2, 4, 10, 0]),
+       st.integers(0, 2**32 - 1), st.floats(0.01, 0.5), st.integers(2, 8), st.floats(0, 0.3))
+def test_running_sums_give_what_gathering_every_other_variants_marks_gives(
+        sizes: list[int], shares: list[float], points: int, seed: int, level: float, min_students: int,
+        min_difference: float) -> None:
+    rng = np.random.default_rng(seed)
+    labels: list[str | None] = [f"v{v}" for v, size in enumerate(sizes) for _ in range(size)]
+    chance = np.array([shares[v] for v, size in enumerate(sizes) for _ in range(size)])
+    marks: np.ndarray
+    if points:  # marks out of `points`; 1 is right or wrong
+        marks = rng.binomial(points, chance) / points
+    else:  # thousandths: on no grid of at most 100 steps, so the normal approximation throughout
+        marks = np.round(np.clip(rng.normal(chance, 0.25), 0, 1), 3)
+    marks[rng.random(marks.size) < 0.1] = np.nan
+    labels = [None if rng.random() < 0.05 else label for label in labels]
+    rule = VariantRule(level, min_students, min_difference, max_listed=100)
+    fast, _ = compare_variants(marks, labels, rule)
+    expected = reference_comparison(marks.tolist(), labels, rule)
+    assert {s.label for s in fast} == set(expected)
+    for stats in fast:
+        n, facility, others_n, others_facility, p, flagged = expected[stats.label]
+        assert stats.n == n and stats.facility == pytest.approx(facility, abs=1e-12)
+        assert stats.flagged == flagged and (stats.p_value is None) == (p is None)
+        if p is not None:
+            assert stats.others_n == others_n
+            assert stats.others_facility == pytest.approx(others_facility, abs=1e-12)
+            assert stats.p_value == pytest.approx(p, rel=1e-9, abs=1e-12)
+
+
+def test_a_question_drawn_afresh_for_every_student_is_one_summary_row_and_never_flagged() -> None:
+    rng = np.random.default_rng(8)
+    n = 5000
+    right = (rng.random(n) < 0.6).astype(float)
+    part = analyse(np.c_[right, 1 - right], [1, 1], variants={"1": [f"u{i}" for i in range(n)]}).parts[0]
+    (row,) = part.variants
+    assert (row.variants, row.n, row.p_value, row.flagged) == (n, n, None, False)
+    assert row.facility == pytest.approx(right.mean()) and row.others_n == 0 and row.others_facility is None
+    assert "none tested" in part.variant_test and "too small to compare one by one" in part.variant_test
+
+
+def test_big_variants_are_tested_against_everyone_else_and_small_ones_are_summarised() -> None:
+    rng = np.random.default_rng(9)
+    labels = ["big-a"] * 150 + ["big-b"] * 150 + [f"small{i}" for i in range(400)]
+    right = (rng.random(700) < np.where(np.array(labels) == "big-b", 0.2, 0.6)).astype(float)
+    part = analyse(np.c_[right, right], [1, 1], variants={"1": labels},
+                   rule=VariantRule(max_listed=30)).parts[0]
+    rows = {v.label: v for v in part.variants}
+    assert set(rows) == {"big-a", "big-b", "400 untested variants"}
+    assert sum(v.n for v in rows.values()) == 700 and rows["400 untested variants"].variants == 400
+    assert rows["big-b"].flagged and not rows["big-a"].flagged
+    assert rows["big-b"].others_n == 550  # the small variants count in the pool
+    assert rows["big-b"].others_facility == pytest.approx(right[np.array(labels) != "big-b"].mean())
+    assert rows["big-a"].others_n == 400  # last tested once big-b had left the pool
+    assert rows["big-a"].others_facility == pytest.approx(right[300:].mean())
+    assert rows["400 untested variants"].facility == pytest.approx(right[300:].mean())
+    listed = analyse(np.c_[right, right], [1, 1], variants={"1": labels},
+                     rule=VariantRule(max_listed=400)).parts[0]
+    assert len(listed.variants) == 402 and all(v.variants == 1 for v in listed.variants)
+
+
+def test_a_part_whose_variants_cannot_be_tested_takes_no_share_of_the_level() -> None:
+    scores, variant = cohort(3, harder_by=1.0)
+    alone = analyse(scores, [1] * 8, variants={"1": variant})
+    beside_unique = analyse(scores, [1] * 8, variants={"1": variant, "2": [f"u{i}" for i in range(400)]})
+    beside_testable = analyse(scores, [1] * 8, variants={"1": variant, "2": variant})
+    assert beside_unique.parts[0].variants == alone.parts[0].variants
+    assert "at level 0.05" in beside_unique.parts[0].variant_test
+    assert "at level 0.025" in beside_testable.parts[0].variant_test
+
+
+def test_small_variants_with_partial_credit_are_not_flagged_by_chance() -> None:
+    """Sixty variants of five students, marks out of 4 on an easy part, no real difference:
+    Welch's t-test flagged a variant in about two classes of three; the level is 5%."""
+    flagged = 0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        ability = rng.normal(0, 1, 300)
+        marks = rng.binomial(4, 1 / (1 + np.exp(-(ability + 1.5)))) / 4
+        stats, _ = compare_variants(marks, [f"v{i % 60}" for i in range(300)], VariantRule())
+        flagged += any(v.flagged for v in stats)
+    assert flagged <= 10
+
+
+def test_variants_cost_linear_time_even_with_one_per_student_or_thousands_of_small_ones() -> None:
+    rng = np.random.default_rng(0)
+    n = 20_000
+    partial = rng.integers(0, 5, n) / 4
+    right = (rng.random(n) < 0.6).astype(float)
+    variants = {"1": [f"u{i}" for i in range(n)], "2": [f"g{i // 5}" for i in range(n)],
+                "3": [f"g{i // 5}" for i in range(n)], "4": [f"h{i // 40}" for i in range(n)]}
+    scores = np.c_[partial, partial, right, partial]
+    best = min(_timed(lambda: analyse(scores, [1] * 4, variants=variants)) for _ in range(2))
+    print(f"\nvariants of {n} students, 4 drawn parts (up to one variant each): {best * 1000:.0f} ms")
+    assert best < 1.5

@@ -1,7 +1,9 @@
 """The item-analysis report: a Grading read into the analysis' input, and the HTML page built from it.
 
 Cohorts are plain data of known structure; every expected number is recomputed here from the
-cohort itself (statistics.correlation, collections.Counter, hashlib), never copied from our output.
+cohort itself (statistics.correlation, collections.Counter, hashlib, the drawn papers), never
+copied from our output. The report reads the Grading alone: every Grading here carries papers
+that raise when looked at.
 """
 
 from __future__ import annotations
@@ -11,30 +13,38 @@ import json
 import random
 import re
 import statistics
+import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlexam import DlexamError
+from dlexam.exam import parse_spec
+from dlexam.exam.roster import Student
+from dlexam.exam.variants import draw_papers
 from dlexam.grade._report_input import analysis_input
 from dlexam.grade.analysis import ExamAnalysis
+from dlexam.grade.answers import Answer, AnswerSheet
 from dlexam.grade.report import analyse_grading, analysis_html, json_safe, write_report
 from dlexam.grade.results import Grading, PartResult, StudentResult
-from dlexam.model import Entry, ExamInfo, Paper, PaperSection, Part, Question
-
-INFO = ExamInfo("dl-test", "Deep learning", "Midterm")
+from dlexam.grade.run import mark
+from dlexam.model import Part
 
 
 def result(question: str, part: str, marks: object, out_of: object = 1, *, status: str = "",
-           kind: str = "number", answer: str = "x", bonus: bool = False) -> PartResult:
+           kind: str = "number", answer: str = "x", bonus: bool = False, variant: str = "",
+           options: tuple[str, ...] = (), key: object = None) -> PartResult:
     status = status or ("right" if marks == out_of else "wrong")
-    return PartResult(question, "1", part, kind, answer, marks, out_of, status, "", bonus=bonus)  # type: ignore[arg-type]
+    return PartResult(question, "1", part, kind, answer, marks, out_of, status, "", key=key,  # type: ignore[arg-type]
+                      bonus=bonus, variant=variant, options=options)
 
 
 def student(sid: str, parts: Sequence[PartResult]) -> StudentResult:
@@ -42,18 +52,19 @@ def student(sid: str, parts: Sequence[PartResult]) -> StudentResult:
     return StudentResult(sid, sid.upper(), tuple(parts), Fraction(total), Fraction(len(parts)))
 
 
-def question(title: str, parts: Sequence[Part], params: dict[str, object] | None = None,
-             topic: str = "topic.x") -> Question:
-    return Question(topic, title, params or {}, "prompt", tuple(parts), ())
+class Sealed(dict):  # type: ignore[type-arg]
+    """Papers the report must not open: any look raises (the lead loads papers lazily)."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("the report opened grading.papers")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = get = keys = values = items = _refuse  # type: ignore[assignment]
 
 
-def paper(sid: str, entries: Sequence[Entry]) -> Paper:
-    return Paper(INFO, sid, sid.upper(), "00", (PaperSection("Section", "all_or_nothing", tuple(entries)),))
-
-
-def grading(students: Sequence[StudentResult], keys: Sequence[str],
-            papers: dict[str, Paper] | None = None) -> Grading:
-    return Grading("dl-test", "Midterm", tuple(keys), tuple(students), papers or {})
+def grading(students: Sequence[StudentResult], keys: Sequence[str], titles: dict[str, str] | None = None,
+            variant_params: dict[str, dict[str, Any]] | None = None) -> Grading:
+    return Grading("dl-test", "Midterm", tuple(keys), tuple(students), Sealed(), titles or {},
+                   variant_params or {})
 
 
 def ability_cohort(n: int = 40) -> tuple[Grading, list[list[int]]]:
@@ -203,35 +214,67 @@ def test_a_part_everyone_gets_right_shows_a_dash_with_the_reason_as_its_title() 
 
 def test_a_drawn_question_whose_one_variant_is_much_harder_is_flagged_in_the_report() -> None:
     variants = [{"n": 1, "act": "relu"}, {"n": 2, "act": "relu"}, {"n": 3, "act": "tanh"}]
-    students, papers = [], {}
+    labels = [params_label(v) for v in variants]
+    students = []
     for i in range(90):
         params = variants[i % 3]
         right = (i // 3) % 10 != 0 if params["n"] != 3 else (i // 3) % 10 == 0  # 90% vs 10%
-        sid = f"s{i:02d}"
-        students.append(student(sid, [result("s1q1", "a", Fraction(i % 2)),
-                                      result("s1q2", "a", Fraction(right))]))
-        papers[sid] = paper(sid, [
-            Entry("1", "s1q1", question("Fixed", [Part("a", "number", 1)])),
-            Entry("2", "s1q2", question("Conv shapes", [Part("a", "number", 1)], params))])
-    cohort = grading(students, ["s1q1", "s1q2"], papers)
+        students.append(student(f"s{i:02d}", [result("s1q1", "a", Fraction(i % 2), variant="pinned"),
+                                              result("s1q2", "a", Fraction(right), variant=labels[i % 3])]))
+    cohort = grading(students, ["s1q1", "s1q2"], {"s1q1": "Fixed", "s1q2": "Conv shapes"},
+                     {"s1q1": {"pinned": {}}, "s1q2": dict(zip(labels, variants, strict=True))})
     data = analysis_input(cohort)
     assert "s1q1.a" not in data.variants  # a pinned question has one variant: nothing to compare
-    assert data.variants["s1q2.a"] == tuple(params_label(variants[i % 3]) for i in range(90))
+    assert data.variants["s1q2.a"] == tuple(labels[i % 3] for i in range(90))
+    assert [c.title for c in data.columns] == ["Fixed", "Conv shapes"]
     analysis = analyse_grading(cohort)
     drawn = next(p for p in analysis.parts if p.id == "s1q2.a")
-    assert {v.label for v in drawn.variants if v.flagged} == {params_label(variants[2])}
+    assert {v.label for v in drawn.variants if v.flagged} == {labels[2]}
     page = parsed(analysis_html(cohort, analysis))
-    css, cells = page.row(params_label(variants[2]))
+    css, cells = page.row(labels[2])
     assert css == "bad" and "flagged" in cells[-1] and "tanh" in cells[1]
-    assert page.row(params_label(variants[0]))[0] == ""
+    assert page.row(labels[0])[0] == ""
+
+
+def test_a_question_drawn_afresh_for_each_student_shows_one_summary_row_and_no_flag() -> None:
+    rng = random.Random(4)
+    students = [student(f"s{i:03d}", [result("s1q1", "a", Fraction(i % 3 == 0), variant=f"v{i:03d}"),
+                                      result("s1q2", "a", Fraction(rng.random() < 0.5))]) for i in range(300)]
+    cohort = grading(students, ["s1q1", "s1q2"], variant_params={"s1q1": {f"v{i:03d}": {"seed": i}
+                                                                          for i in range(300)}})
+    analysis = analyse_grading(cohort)
+    drawn = analysis.parts[0]
+    assert [(v.label, v.n, v.variants, v.flagged) for v in drawn.variants] == [
+        ("300 untested variants", 300, 300, False)]
+    page = parsed(analysis_html(cohort, analysis))
+    css, cells = page.row("300 untested variants")
+    assert css == "" and cells[1] == "" and cells[2] == "300" and "too many to list" in cells[-1]
+    assert not any(cells and cells[0].startswith("v0") for _, cells in page.rows)
+
+
+def test_many_tested_variants_show_only_the_flagged_ones_and_a_summary_in_the_page() -> None:
+    students = []
+    for i in range(400):
+        variant = i % 40  # forty variants of ten students; v00 is answered wrongly by everyone
+        right = variant != 0 and (i // 40) % 4 != 0  # on the others, 7 students of 10 are right
+        students.append(student(f"s{i:03d}", [result("s1q1", "a", Fraction(right), variant=f"v{variant:02d}"),
+                                              result("s1q2", "a", Fraction(i % 2))]))
+    cohort = grading(students, ["s1q1", "s1q2"])
+    analysis = analyse_grading(cohort)
+    assert len(analysis.parts[0].variants) == 40
+    assert [v.label for v in analysis.parts[0].variants if v.flagged] == ["v00"]
+    page = parsed(analysis_html(cohort, analysis))
+    assert page.row("v00")[0] == "bad"
+    _, cells = page.row("39 variants, not flagged")
+    assert cells[2] == "390" and float(cells[3]) == pytest.approx(273 / 390, abs=0.005)
+    assert not any(cells and cells[0] == "v01" for _, cells in page.rows)
 
 
 def test_distractor_counts_by_option_text_add_up_across_students_with_shuffled_options() -> None:
     texts = ["ReLU", "tanh", "sigmoid", "GELU"]
     rng = random.Random(11)
-    students, papers, chosen, omitted = [], {}, Counter[str](), 0
+    students, chosen, omitted = [], Counter[str](), 0
     for i in range(60):
-        sid = f"s{i:02d}"
         order = texts[:]
         rng.shuffle(order)
         pick = rng.choice([*texts, "", "zz", "b, c"])
@@ -242,12 +285,10 @@ def test_distractor_counts_by_option_text_add_up_across_students_with_shuffled_o
         else:
             answer, omitted = pick, omitted + 1  # blank, unreadable, or two letters for a single choice
         key = "abcd"[order.index("ReLU")]
-        part = Part("a", "choice", key, 1, "", tuple(order))
-        item = question("Activations", [part], {"item": "act"}, "bank")
-        papers[sid] = paper(sid, [Entry("1", "s1q1", item)])
-        students.append(student(sid, [result("s1q1", "a", Fraction(pick == "ReLU"), kind="choice",
-                                             answer=answer)]))
-    cohort = grading(students, ["s1q1"], papers)
+        students.append(student(f"s{i:02d}", [result("s1q1", "a", Fraction(pick == "ReLU"), kind="choice",
+                                                      answer=answer, variant="act", options=tuple(order),
+                                                      key=key)]))
+    cohort = grading(students, ["s1q1"], {"s1q1": "act"}, {"s1q1": {"act": {"item": "act"}}})
     analysis = analyse_grading(cohort)
     (stats,) = analysis.parts
     assert {o.option: o.count for o in stats.options} == {t: chosen[t] for t in texts}
@@ -261,10 +302,9 @@ def test_distractor_counts_by_option_text_add_up_across_students_with_shuffled_o
 def test_multiple_choice_and_true_false_picks_are_counted_by_what_was_checked() -> None:
     texts = ["dropout", "batch norm", "weight decay"]
     rng = random.Random(3)
-    students, papers = [], {}
+    students = []
     checked, truths = Counter[str](), Counter[str]()
     for i in range(30):
-        sid = f"s{i}"
         order = texts[:]
         rng.shuffle(order)
         picks = sorted(rng.sample(texts, rng.randint(1, 3)))
@@ -272,18 +312,77 @@ def test_multiple_choice_and_true_false_picks_are_counted_by_what_was_checked() 
         truth = rng.choice(["true", "false", "T", "no"])
         truths["true" if truth in ("true", "T") else "false"] += 1
         key = sorted("abc"[order.index(t)] for t in ("dropout", "weight decay"))
-        parts = [Part("a", "choices", key, 1, "", tuple(order)), Part("b", "true_false", True)]
-        papers[sid] = paper(sid, [Entry("1", "s1q1", question("Regularisers", parts))])
-        students.append(student(sid, [
-            result("s1q1", "a", Fraction(0), kind="choices",
+        students.append(student(f"s{i}", [
+            result("s1q1", "a", Fraction(0), kind="choices", options=tuple(order), key=key,
                    answer=", ".join("abc"[order.index(t)] for t in picks)),
-            result("s1q1", "b", Fraction(0), kind="true_false", answer=truth)]))
-    analysis = analyse_grading(grading(students, ["s1q1"], papers))
+            result("s1q1", "b", Fraction(0), kind="true_false", answer=truth, key=True)]))
+    analysis = analyse_grading(grading(students, ["s1q1"]))
     multiple, true_false = analysis.parts
     assert {o.option: o.count for o in multiple.options} == dict(checked)
     assert {o.option for o in multiple.options if o.is_key} == {"dropout", "weight decay"}
     assert {o.option: o.count for o in true_false.options} == dict(truths)
     assert {o.option for o in true_false.options if o.is_key} == {"true"}
+
+
+QUIZ = """[exam]
+id = "t-report"
+course = "Deep Learning"
+title = "Report quiz"
+secret = "0123456789abcdef-report-secret"
+
+[[sections]]
+title = "One"
+shuffle_options = true
+questions = [{ topic = "pool.output_shape" }, { item = "hyperparameters.best-at-edge" },
+             { item = "augmentation.label-changing-transforms" }, { pick = { kind = "true_false" } }]
+"""
+
+
+def answer_to(part: Part, rng: random.Random) -> str:
+    letters = "abcdefgh"[:len(part.options)]
+    if part.kind == "choice":
+        return rng.choice([*letters, "zz", ""])
+    if part.kind == "choices":
+        return ", ".join(rng.sample(letters, rng.randint(1, 3)))
+    if part.kind == "true_false":
+        return rng.choice(["true", "false", "maybe"])
+    return rng.choice(["2x3x4x4", "1x1"])
+
+
+def test_drawn_papers_are_analysed_from_their_grading_without_opening_a_paper(tmp_path: Path) -> None:
+    roster = [Student(f"s{i:02d}", f"S {i}") for i in range(40)]
+    papers = draw_papers(parse_spec(QUIZ, path="quiz.toml"), roster)
+    rng = random.Random(7)
+    sheet = AnswerSheet("answers.csv")
+    for paper in papers:
+        for e in paper.entries:
+            for part in e.question.parts:
+                sheet.answers[(paper.student_id, e.key, part.id)] = Answer(answer_to(part, rng), 2)
+    graded = mark(papers, sheet, exam_id="t-report", title="Report quiz",
+                  question_keys=["s1q1", "s1q2", "s1q3", "s1q4"])
+    cohort = replace(graded, papers=Sealed())
+    data = analysis_input(cohort)
+    entries = [{e.key: e for e in paper.entries} for paper in papers]  # the oracle: the papers themselves
+    shape_params = [mine["s1q1"].question.params for mine in entries]
+    assert data.variants["s1q1.shape"] == tuple(params_label(p) for p in shape_params)
+    assert data.variant_params["s1q1"] == {params_label(p): p for p in shape_params}
+    items = [mine["s1q4"].question.params["item"] for mine in entries]
+    assert data.variants["s1q4.answer"] == tuple(items)
+    titles = {c.question: c.title for c in data.columns}
+    assert titles["s1q4"].startswith(f"varies ({len(set(items))} items: ")
+    assert titles["s1q2"] == "hyperparameters.best-at-edge"
+    for question in ("s1q2", "s1q3"):
+        expected = Counter[str]()
+        for paper, mine in zip(papers, entries, strict=True):
+            part = mine[question].question.parts[0]
+            written = sheet.answers[(paper.student_id, question, part.id)].text
+            checked = [x.strip() for x in written.split(",")] if written not in ("zz", "") else []
+            expected.update(part.options[ord(x) - ord("a")] for x in checked)
+        picks = data.choices[f"{question}.answer"].picks
+        assert Counter(o for pick in picks if isinstance(pick, frozenset) for o in pick) == expected
+        assert all(pick is None or isinstance(pick, frozenset) for pick in picks)
+    write_report(cohort, tmp_path)
+    assert "could not" not in (tmp_path / "analysis.html").read_text(encoding="utf-8")
 
 
 def test_the_page_parses_holds_both_plots_inline_links_nothing_and_is_the_same_every_time() -> None:
@@ -316,6 +415,40 @@ def test_write_report_writes_the_page_and_the_analysis_as_json(tmp_path: Path) -
         write_report(cohort, tmp_path / "file")
 
 
+def large_class(n: int) -> Grading:
+    """n students × 25 parts: five questions drawn afresh per student, a bank pick with shuffled
+    options, a true/false pick, and numbers; marks follow each student's ability."""
+    rng = random.Random(1)
+    texts = ("ReLU", "tanh", "sigmoid", "GELU")
+    students = []
+    for i in range(n):
+        ability = rng.random()
+        parts = [result(f"s1q{q}", "a", Fraction(rng.random() < ability), variant=f"q{q}-{i}")
+                 for q in range(5)]
+        order = rng.sample(texts, 4)
+        parts.append(result("s2q1", "answer", Fraction(rng.random() < ability), kind="choice",
+                            answer=rng.choice("abcd"), variant=f"item{i % 3}", options=tuple(order),
+                            key="abcd"[order.index("ReLU")]))
+        parts.append(result("s2q2", "answer", Fraction(rng.random() < ability), kind="true_false",
+                            answer=rng.choice(["true", "F"]), variant=f"tf{i % 5}", key=True))
+        parts += [result(f"s3q{j}", "a", Fraction(rng.randint(0, 4)), 4) for j in range(18)]
+        students.append(student(f"s{i:05d}", parts))
+    keys = [f"s1q{q}" for q in range(5)] + ["s2q1", "s2q2"] + [f"s3q{j}" for j in range(18)]
+    return grading(students, keys)
+
+
+def test_the_report_of_a_large_class_takes_time_in_proportion_to_the_class(tmp_path: Path) -> None:
+    cohort = large_class(2000)
+    start = time.perf_counter()
+    write_report(cohort, tmp_path)
+    seconds = time.perf_counter() - start
+    print(f"\nwrite_report, 2,000 students × 25 parts: {seconds:.2f} s")
+    assert seconds < 3.0  # gathering every other variant's marks per variant took ~19 s here
+    analysis = json.loads((tmp_path / "analysis.json").read_text(encoding="utf-8"))
+    drawn = analysis["parts"][0]
+    assert [(v["n"], v["variants"]) for v in drawn["variants"]] == [(2000, 2000)]
+
+
 def test_json_safe_turns_fractions_and_numpy_numbers_into_plain_json() -> None:
     import numpy as np
 
@@ -327,32 +460,37 @@ def test_json_safe_turns_fractions_and_numpy_numbers_into_plain_json() -> None:
 
 _MARKS = st.one_of(st.fractions(min_value=-1, max_value=3), st.integers(-1, 3), st.none(),
                    st.text(max_size=3), st.floats(allow_nan=True, allow_infinity=True))
+_KEYS = st.one_of(st.sampled_from(["a", "b", ["a", "c"], True, False, "true", None]), st.text(max_size=2),
+                  st.lists(st.one_of(st.text(max_size=2), st.integers()), max_size=3))
 _RESULTS = st.builds(
-    lambda q, p, marks, out_of, status, kind, answer, bonus: PartResult(
-        q, "1", p, kind, answer, marks, out_of, status, "", bonus=bonus),
+    lambda q, p, marks, out_of, status, kind, answer, bonus, variant, options, key: PartResult(
+        q, "1", p, kind, answer, marks, out_of, status, "", key=key, bonus=bonus, variant=variant,
+        options=options),
     st.sampled_from(["s1q1", "s1q2", "s2q1", "zz"]), st.sampled_from(["a", "b"]), _MARKS,
     st.one_of(st.integers(-1, 3), st.fractions(min_value=0, max_value=3)),
     st.sampled_from(["right", "partial", "wrong", "unreadable", "blank", "awaiting_ta", "odd"]),
     st.sampled_from(["number", "choice", "choices", "true_false", "text"]), st.text(max_size=8),
-    st.booleans())
+    st.booleans(), st.one_of(st.just(""), st.sampled_from(["v1", "v2", "item-x"]), st.text(max_size=3)),
+    st.one_of(st.tuples(), st.lists(st.text(max_size=4), max_size=4).map(tuple),
+              st.lists(st.one_of(st.text(max_size=2), st.integers(), st.none()), max_size=3).map(tuple)),
+    _KEYS)
+_ODD = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.lists(st.integers(), max_size=2))
 
 
 @st.composite
 def gradings(draw: st.DrawFn) -> Grading:
     students = []
-    papers = {}
     for i in range(draw(st.integers(0, 7))):
         parts = draw(st.lists(_RESULTS, max_size=6))
         sid = f"s{i}"
         students.append(StudentResult(sid, sid, tuple(parts), Fraction(0), Fraction(draw(st.integers(0, 5)))))
-        if draw(st.booleans()):
-            options = tuple(draw(st.lists(st.text(max_size=4), max_size=4)))
-            entries = [Entry("1", q, question(draw(st.text(max_size=3)), [
-                Part(p, "choice", draw(st.sampled_from(["a", "b", ["a"], True, None])), 1, "", options)],
-                {"v": draw(st.integers(0, 2))})) for q, p in {(r.question, r.part) for r in parts}]
-            papers[sid] = paper(sid, sorted(entries, key=lambda e: e.key))
+    keys = st.sampled_from(["s1q1", "s1q2", "s2q1", "zz"])
+    titles = draw(st.one_of(st.dictionaries(keys, st.one_of(st.text(max_size=4), _ODD)), _ODD))
+    one_variant = st.one_of(st.dictionaries(st.just("item"), st.text(max_size=3)), _ODD)
+    per_label = st.dictionaries(st.sampled_from(["v1", "v2", "item-x", ""]), one_variant)
+    params = draw(st.one_of(st.dictionaries(keys, st.one_of(per_label, _ODD)), _ODD))
     return Grading("x", "X", tuple(draw(st.lists(st.sampled_from(["s1q1", "s1q2", "s2q1"]), max_size=3))),
-                   tuple(students), papers)
+                   tuple(students), Sealed(), titles, params)  # type: ignore[arg-type]  # odd on purpose
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

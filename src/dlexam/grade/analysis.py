@@ -10,8 +10,10 @@ Output, as frozen JSON-able dataclasses (`ExamAnalysis.to_dict()`):
   the *other* parts) and as the upper–lower index (Kelley's top and bottom 27% by total;
   students tied at a group boundary share the places left, so no row order matters),
   distractor counts for choice parts and difficulty per variant with a flag on a variant
-  that differs from the others (see `_analysis_variants` for the test; `rule.level` bounds
-  the chance of a false flag anywhere in the exam, shared out over the parts with variants);
+  that differs from the others (see `_analysis_variants` for the test, in time linear in the
+  students, and for a question drawn afresh per student, whose variants are too small to test
+  one by one; `rule.level` bounds the chance of a false flag anywhere in the exam, shared out
+  over the parts where some variant can be tested);
 - for the exam: Cronbach's α, the standard error of measurement and a summary of totals.
 
 Missing marks: facility uses every student marked on that part; everything that compares
@@ -38,7 +40,7 @@ from dlexam.grade._analysis_numbers import (
     upper_lower_index,
 )
 from dlexam.grade._analysis_options import OptionStats, option_stats
-from dlexam.grade._analysis_variants import VariantRule, VariantStats, compare_variants
+from dlexam.grade._analysis_variants import VariantRule, VariantStats, can_test, compare_variants
 
 __all__ = ["ExamAnalysis", "Measure", "OptionStats", "PartStats", "Responses", "ScoreSummary",
            "VariantRule", "VariantStats", "analyse"]
@@ -157,10 +159,12 @@ def _analyse(scores: object, max_marks: object, part_ids: Sequence[str] | None,
     problem = next((text for text in labels.values() if isinstance(text, str)), "")
     if problem:
         return ExamAnalysis(error=problem)
-    drawn = sum(1 for per_student in labels.values() if len(set(per_student) - {None}) > 1)
-    rule = replace(rule, level=rule.level / max(1, drawn))  # a false flag anywhere in the exam
     if unanswered_as_zero:
         matrix = np.nan_to_num(matrix, nan=0.0)
+    index = {part: j for j, part in enumerate(ids)}
+    tested = sum(1 for part, per_student in labels.items()
+                 if isinstance(per_student, list) and can_test(matrix[:, index[part]], per_student, rule))
+    rule = replace(rule, level=rule.level / max(1, tested))  # a false flag anywhere in the exam
     scored = ~np.isnan(matrix)
     complete = scored.all(axis=1)
     marked = matrix[complete]
@@ -212,8 +216,9 @@ def _check_rule(rule: object) -> str:
         return "rule must be a VariantRule"
     if not (isinstance(rule.level, float | int) and 0 < rule.level <= 1
             and isinstance(rule.min_students, int) and rule.min_students >= 2
-            and isinstance(rule.min_difference, float | int) and 0 <= rule.min_difference <= 1):
-        return "rule needs 0 < level ≤ 1, min_students ≥ 2 and 0 ≤ min_difference ≤ 1"
+            and isinstance(rule.min_difference, float | int) and 0 <= rule.min_difference <= 1
+            and isinstance(rule.max_listed, int) and rule.max_listed >= 0):
+        return "rule needs 0 < level ≤ 1, min_students ≥ 2, 0 ≤ min_difference ≤ 1 and max_listed ≥ 0"
     return ""
 
 

@@ -4,9 +4,11 @@
     page = analysis_html(grading, analysis)        # str: summary, plots, tables; no external file
     write_report(grading, "grades")                # grades/analysis.html and grades/analysis.json
 
-How a `Grading` becomes the analysis' input (column ids, blanks, TA marks, variants, option
-texts) is decided and documented in `_report_input`. The plots are inline SVG drawn by
-`_report_plots`; the same grading always gives the same bytes.
+Only the Grading is read, never `grading.papers`. How it becomes the analysis' input (column
+ids, blanks, TA marks, variants, option texts) is decided and documented in `_report_input`;
+a drawn question's many variants are shown as the flagged ones and summary rows
+(`_analysis_variants.shown_variants`). The plots are inline SVG drawn by `_report_plots`; the
+same grading always gives the same bytes. 10,000 students × 25 parts take about 2.5 s.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from typing import Any
 import numpy as np
 
 from ..errors import DlexamError
+from ._analysis_variants import shown_variants
 from ._report_input import AnalysisInput, Column, analysis_input
 from ._report_plots import DISCRIMINATION_GUIDE, FACILITY_GUIDES, histogram_svg, scatter_svg
-from .analysis import ExamAnalysis, Measure, PartStats, VariantRule, analyse
+from .analysis import ExamAnalysis, Measure, PartStats, VariantRule, VariantStats, analyse
 from .results import Grading
 
 __all__ = ["analyse_grading", "analysis_html", "json_safe", "write_report"]
 
 _RULE = VariantRule()
+_MAX_VARIANT_ROWS = 30  # beyond this a part's variant table shows the flagged ones and summaries
 _EXPLAIN = {
     "facility": "The share of the part's marks students earned on average: 1 means everyone had full "
                 "marks, 0 that nobody scored. Below 0.3 a part is hard, above 0.9 it barely tells "
@@ -277,19 +281,24 @@ def _variants(a: ExamAnalysis, columns: dict[str, Column], data: AnalysisInput) 
         if p.id not in data.variants:
             continue
         params = data.variant_params.get(column.question, {}) if column is not None else {}
-        rows = [("bad" if v.flagged else "",
-                 [_e(v.label), f"<code>{_e(_short(params.get(v.label)))}</code>", str(v.n),
-                  _number(v.facility), _number(v.others_facility, "no other variant"),
-                  _number(v.p_value, "not tested", 3), ("<strong>flagged</strong>: " if v.flagged else "")
-                  + _e(v.note)]) for v in p.variants]
+        rows = [_variant_row(v, params) for v in shown_variants(p.variants, _MAX_VARIANT_ROWS)]
         head = ["Variant", "Params", "Students", "Facility", "Others", "p", "Why"]
-        table = _table(head, rows) if rows else ""
-        out.append(f"<h3>{_e(p.id)}</h3><p>{_e(p.variant_test)}</p>{table}")
+        out.append(f"<h3>{_e(p.id)}</h3><p>{_e(p.variant_test)}</p>{_table(head, rows) if rows else ''}")
     if not out:
         return ""
     return ("<h2>Variants of drawn questions</h2><p>Each variant's facility against the other variants "
             "pooled; a flagged variant (highlighted) is harder or easier than the rest by more than "
-            "chance explains, so its students may deserve an adjustment.</p>" + "".join(out))
+            "chance explains, so its students may deserve an adjustment. A variant with too few "
+            "students cannot be judged on its own and is never flagged.</p>" + "".join(out))
+
+
+def _variant_row(v: VariantStats, params: dict[str, Any]) -> tuple[str, list[str]]:
+    one = v.variants == 1  # else a summary row of several variants
+    why = ("<strong>flagged</strong>: " if v.flagged else "") + _e(v.note)
+    return ("bad" if v.flagged else "",
+            [_e(v.label), f"<code>{_e(_short(params.get(v.label)))}</code>" if one else "", str(v.n),
+             _number(v.facility), _number(v.others_facility, "no other variant" if one else "not compared"),
+             _number(v.p_value, "not tested", 3), why])
 
 
 def _short(params: Any, limit: int = 120) -> str:
