@@ -36,11 +36,21 @@ _CALL = re.compile(r"(?:torch\.|np\.|numpy\.)?(?:tensor|Tensor|FloatTensor|LongT
 Leaf = Callable[[str, bool], Any]
 
 
+# The characters the scanners below act on; they step from one to the next (by regex, not
+# character by character), which is most of the speed of reading a long list.
+_BRACKET = re.compile(r"[()\[\]{}]")
+_SPECIAL = re.compile(r"[()\[\]{};\n, \t]")
+_SEPARATORS = re.compile(r"[ \t\n,;]*")
+_STRUCTURE = re.compile(r"[()\[\]{};\n]")
+_BLANK = re.compile(r"[ \t]")
+_FLAT_GROUP = re.compile(r"\[[^()\[\]{}]*\]|\([^()\[\]{}]*\)|\{[^()\[\]{}]*\}")
+
+
 def _closing(text: str, start: int) -> int:
     """The index of the bracket closing the one at `start`, or -1."""
     stack = []
-    for i in range(start, len(text)):
-        c = text[i]
+    for m in _BRACKET.finditer(text, start):
+        c, i = m.group(), m.start()
         if c in _PAIRS:
             stack.append(_PAIRS[c])
         elif c in _CLOSERS:
@@ -54,6 +64,9 @@ def _closing(text: str, start: int) -> int:
 def unwrap(text: str) -> tuple[str, bool]:
     """`text` without a tensor(…)/torch.Size(…) call and one pair of brackets around all of it."""
     text = text.strip()
+    first = text[:1]
+    if first in _PAIRS and text[-1] == _PAIRS[first] and not _BRACKET.search(text, 1, len(text) - 1):
+        return text[1:-1].strip(), True  # [1, 2, 3]: one pair, nothing nested (the common case)
     m = _CALL.match(text)
     if m is not None and _closing(text, m.end()) == len(text) - 1:
         text = text[m.end() + 1:-1].strip()
@@ -65,11 +78,14 @@ def unwrap(text: str) -> tuple[str, bool]:
 def split(text: str, comma: bool, *, rows: bool = False) -> list[str] | Refusal:
     """Top-level items of `text`: by ; and new lines (rows=True: only those), else by commas,
     else by spaces. Brackets must balance."""
+    if not rows and not _STRUCTURE.search(text) and not (comma and "," in text):
+        return _split_flat(text)
     strong: list[int] = []
     commas: list[int] = []
     spaces: list[int] = []
     stack: list[str] = []
-    for i, c in enumerate(text):
+    for m in _SPECIAL.finditer(text):  # every other character is part of an item
+        c, i = m.group(), m.start()
         if c in _PAIRS:
             stack.append(_PAIRS[c])
         elif c in _CLOSERS:
@@ -100,22 +116,39 @@ def split(text: str, comma: bool, *, rows: bool = False) -> list[str] | Refusal:
     return items
 
 
+def _split_flat(text: str) -> list[str] | Refusal:
+    """`split` of a text with no brackets, ";" or new line, where every comma separates."""
+    if "," in text:
+        items = [item.strip() for item in text.split(",")]
+        if len(items) > 1 and not items[-1]:
+            items.pop()  # a trailing separator: [1, 2, 3,]
+    else:
+        items = [item.strip() for item in _BLANK.split(text)]
+        items = [item for item in items if item]
+    if not items or not all(items):
+        return Refusal("an entry is missing between two separators")
+    return items
+
+
+def _skip(text: str, i: int) -> int:
+    """Past the separators from `i` on."""
+    m = _SEPARATORS.match(text, i)
+    return m.end() if m is not None else i
+
+
 def _groups(text: str) -> list[str] | None:
     """The bracketed groups `text` consists of ([1, 2], [3, 4]), or None if it has more."""
     groups: list[str] = []
-    i = 0
+    i = _skip(text, 0)
     while i < len(text):
-        c = text[i]
-        if c in _PAIRS:
-            end = _closing(text, i)
-            if end < 0:
-                return None
-            groups.append(text[i:end + 1])
-            i = end + 1
-        elif c in " \t\n,;":
-            i += 1
-        else:
+        if text[i] not in _PAIRS:
             return None
+        flat = _FLAT_GROUP.match(text, i)  # nothing nested: it closes at its first closing bracket
+        end = flat.end() - 1 if flat is not None else _closing(text, i)
+        if end < 0:
+            return None
+        groups.append(text[i:end + 1])
+        i = _skip(text, end + 1)
     return groups or None
 
 
@@ -137,8 +170,20 @@ def read_nested(text: str, depth: int, leaf: Leaf, comma: bool, budget: _Budget 
     budget = budget or _Budget()
     if depth == 0:
         return budget.spend() or leaf(text, comma)
-    inner, _ = unwrap(text)
-    groups = _groups(inner) if depth >= 2 else None
+    groups = None
+    if depth >= 2:
+        inner = text.strip()
+        first = inner[:1]
+        if first in _PAIRS and inner[-1] == _PAIRS[first]:
+            # [[1, 2], [3, 4]]: if what is inside is whole groups, the outer pair encloses it all
+            # (what `unwrap` would check by scanning the text once more)
+            inner = inner[1:-1].strip()
+            groups = _groups(inner)
+        if groups is None:
+            inner, _ = unwrap(text)
+            groups = _groups(inner)
+    else:
+        inner, _ = unwrap(text)
     if groups is not None:
         items: list[str] | Refusal = groups
     elif depth == 2:
@@ -151,7 +196,8 @@ def read_nested(text: str, depth: int, leaf: Leaf, comma: bool, budget: _Budget 
         return items
     values = []
     for i, item in enumerate(items, 1):
-        value = read_nested(item, depth - 1, leaf, comma, budget)
+        value = (budget.spend() or leaf(item, comma)) if depth == 1 else read_nested(item, depth - 1, leaf,
+                                                                                     comma, budget)
         if isinstance(value, Refusal):
             where = "entry" if depth == 1 else "row" if depth == 2 else "item"
             return Refusal(f"{where} {i}: {value}")

@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = ["MAX_EXPONENT", "NumberError", "Refusal", "comma_decimal", "normalise", "plain_number",
-           "read_digits"]
+           "read_digits", "simple_number"]
 
 MAX_EXPONENT = 400  # 1e-400 … 1e400; a larger exponent is refused before Fraction builds it
 MAX_DIGITS = 120
@@ -51,6 +52,15 @@ class Refusal:
 
 def comma_decimal(locale: str) -> bool:
     """Whether the locale ("de", "de-DE", "fr_CH", …) writes one and a half as 1,5."""
+    return _comma_decimal(locale) if isinstance(locale, str) else _comma_decimal_of(locale)
+
+
+@lru_cache(maxsize=256)
+def _comma_decimal(locale: str) -> bool:  # asked once per answer: remembered
+    return _comma_decimal_of(locale)
+
+
+def _comma_decimal_of(locale: object) -> bool:
     parts = re.split(r"[-_.@]", str(locale).strip().lower())
     if len(parts) > 1 and parts[1] in _DOT_REGIONS:
         return False
@@ -76,6 +86,8 @@ def _superscript(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """One spelling for look-alike characters: unicode minus and dashes, exotic spaces,
     ×·÷, and superscript exponents (10⁻³ becomes 10^(-3)). Strips the ends."""
+    if text.isascii() and "\r" not in text:
+        return text.strip()  # nothing to translate: every look-alike is outside ASCII but \r
     text = text.translate(_TRANSLATE)
     if _SUPERSCRIPT_RUN.search(text):
         text = _SUPERSCRIPT_RUN.sub(_superscript, text)
@@ -142,6 +154,45 @@ def plain_number(text: str, comma: bool) -> Fraction | None:
         sign, top, bottom = m.groups()
         if int(bottom) == 0:
             raise NumberError(f"{text} divides by zero")
+        value = Fraction(int(top), int(bottom))
+        return -value if sign == "-" else value
+    return None
+
+
+# The commonest spellings, 12, -0.25, 2.5e-1 and 3/16, in the one form each has (no group
+# separators, no spaces, at most 60 digits a side): read straight to a Fraction, remembered.
+_SIMPLE = re.compile(r"([+-]?)([0-9]{1,60})(?:\.([0-9]{1,59}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+_SIMPLE_RATIO = re.compile(r"([+-]?)([0-9]{1,60})/([0-9]{1,60})")
+
+
+def simple_number(text: str, comma: bool) -> Fraction | None:
+    """`plain_number(text, comma)` for the simple spellings above, else None (also for any
+    case plain_number refuses: a zero denominator, an exponent beyond MAX_EXPONENT, and in a
+    decimal-comma locale a dot before exactly three digits). Answers repeat across a class,
+    so each text is read once."""
+    return _simple_number(text, comma) if len(text) <= _SIMPLE_LENGTH else None
+
+
+_SIMPLE_LENGTH = 126  # the longest simple spelling: only these are remembered
+
+
+@lru_cache(maxsize=1 << 15)
+def _simple_number(text: str, comma: bool) -> Fraction | None:
+    m = _SIMPLE.fullmatch(text)
+    if m is not None:
+        sign, whole, fraction, exponent = m.groups()
+        fraction = fraction or ""
+        power = int(exponent) if exponent else 0
+        if abs(power) > MAX_EXPONENT or (comma and len(fraction) == 3):
+            return None
+        digits, power = int(whole + fraction), power - len(fraction)
+        value = Fraction(digits * 10 ** power) if power >= 0 else Fraction(digits, 10 ** -power)
+        return -value if sign == "-" else value
+    m = _SIMPLE_RATIO.fullmatch(text)
+    if m is not None:
+        sign, top, bottom = m.groups()
+        if int(bottom) == 0:
+            return None
         value = Fraction(int(top), int(bottom))
         return -value if sign == "-" else value
     return None

@@ -32,6 +32,7 @@ from ._parse_numbers import NumberError, Refusal, read_digits
 
 __all__ = ["read_design", "read_table"]
 
+_EXACT_TYPES = frozenset({int, Fraction})
 _JSON_FLOAT = re.compile(r"-?([0-9.]+)(?:[eE]([+-]?[0-9]+))?")
 _TABLE = "expected the table as JSON or one row per line (cells separated by | or commas)"
 _DESIGN = 'expected the weights as a JSON object, like {"w": [0.5, -1], "b": 2}'
@@ -67,6 +68,14 @@ def _literal(text: str, exact: bool) -> Any:
 
 def _cell(value: Any, expected: Any, comma: bool, leaf: Leaf) -> Any:
     """One cell (or a nested value) read in the shape of the key's `expected` cell."""
+    kind, key_kind = type(value), type(expected)
+    if kind in _EXACT_TYPES and (key_kind is int or (key_kind is dict and "exact" in expected)):
+        return Fraction(value)  # the common cells, as the rules below read them: a number for a number
+    if kind is str and key_kind is str:
+        return value.strip()  # text for text
+    if kind is list and key_kind is list and expected and type(expected[0]) is int and all(
+            type(v) in _EXACT_TYPES for v in value):
+        return [Fraction(v) for v in value]  # a list of numbers for a list of ints (a shape)
     if isinstance(expected, dict) and "exact" in expected:
         expected = 0  # the key's exact number: any number
     if isinstance(value, dict) and isinstance(value.get("exact"), str):

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from math import floor
 from typing import Any
 
 __all__ = ["Tally", "half_marks", "is_key_number", "tally"]
@@ -53,21 +52,54 @@ def _numbers_in(value: Any) -> int:
     return 0 if isinstance(value, str | bool) or value is None or value is _MISSING else 1
 
 
+_NUMBER_TYPES = frozenset({int, float, Fraction})
+
+
+def _is_number_fast(key: Any) -> bool | None:
+    """is_key_number for the plain JSON types keys are made of, None for any other type."""
+    kind = type(key)
+    if kind in _NUMBER_TYPES:
+        return True
+    if kind is dict:
+        return "exact" in key
+    if kind is list or kind is str or kind is bool or key is None:
+        return False
+    return None
+
+
 def _walk(value: Any, key: Any, accepts: Accepts, out: Tally) -> None:
-    if is_key_number(key):
+    number = _is_number_fast(key)
+    if number is None:
+        number = is_key_number(key)
+    if number:
         out.total += 1
         if value is not _MISSING and accepts(value, key):
             out.right += 1
     elif isinstance(key, list):
-        items = list(value) if isinstance(value, list | tuple) else []
+        items = value if isinstance(value, list | tuple) else ()
+        count = len(items)
         for i, k in enumerate(key):
-            _walk(items[i] if i < len(items) else _MISSING, k, accepts, out)
-        out.total += sum(_numbers_in(extra) for extra in items[len(key):])
+            v = items[i] if i < count else _MISSING
+            if type(k) in _NUMBER_TYPES:  # a number cell, as in the branch above, without a call
+                out.total += 1
+                if v is not _MISSING and accepts(v, k):
+                    out.right += 1
+            else:
+                _walk(v, k, accepts, out)
+        if count > len(key):
+            out.total += sum(_numbers_in(extra) for extra in items[len(key):])
     elif isinstance(key, dict):
         named = value if isinstance(value, dict) else {}
         for name, k in key.items():
-            _walk(named.get(name, _MISSING), k, accepts, out)
-        out.total += sum(_numbers_in(v) for name, v in named.items() if name not in key)
+            v = named.get(name, _MISSING)
+            if type(k) in _NUMBER_TYPES:
+                out.total += 1
+                if v is not _MISSING and accepts(v, k):
+                    out.right += 1
+            else:
+                _walk(v, k, accepts, out)
+        if not named.keys() <= key.keys():
+            out.total += sum(_numbers_in(v) for name, v in named.items() if name not in key)
     # anything else in a key (text) is given by the question, not marked
 
 
@@ -82,6 +114,9 @@ def half_marks(marks: Fraction, t: Tally) -> Fraction:
     """marks × right / total to the nearest half mark (halves up), below full unless complete."""
     if t.complete:
         return marks
-    raw = marks * t.right / t.total
-    rounded = Fraction(floor(raw * 2 + Fraction(1, 2)), 2)
-    return max(Fraction(0), min(rounded, marks - Fraction(1, 2)))
+    # In integers (marks = p/q): halves = floor(2·marks·right/total + ½), capped at marks − ½.
+    p, q = marks.numerator, marks.denominator
+    halves = (4 * p * t.right + q * t.total) // (2 * q * t.total)
+    if halves * q <= 2 * p - q:
+        return Fraction(halves, 2) if halves > 0 else Fraction(0)
+    return Fraction(2 * p - q, 2 * q) if 2 * p > q else Fraction(0)

@@ -20,6 +20,8 @@ in each locale is in `_parse_numbers`; expressions in `_parse_expr` (syntax) and
 and designs in `_parse_tables`; choices and true/false in `_parse_choices`.
 
 No input raises out of `read`: anything unexpected becomes a Reading with an error.
+The commonest spellings (12, -0.25, 3/16) take a remembered fast path, `simple_number`, that
+gives exactly what the general reader gives (tests/grade/test_parse_fast.py checks it).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import sympy
 from . import _parse_arrays as arrays
 from ._parse_choices import read_choices, read_true_false
 from ._parse_expr import KEYS, MP, evaluate
-from ._parse_numbers import NumberError, Refusal, comma_decimal, normalise, plain_number
+from ._parse_numbers import NumberError, Refusal, comma_decimal, normalise, plain_number, simple_number
 from ._parse_tables import read_design
 
 __all__ = ["NO_ANSWER", "Reading", "approximate", "equivalent", "exact_key", "read"]
@@ -97,6 +99,9 @@ _EXPRESSION_CHARS = re.compile(r"[A-Za-z()^*/σπ√%]")
 
 def read_number(text: str, comma: bool) -> Any:
     """An exact number (Fraction or SymPy expression), or a Refusal."""
+    simple = simple_number(text, comma)
+    if simple is not None:
+        return simple
     text = _LEAD.sub("", text)
     try:
         value = plain_number(text, comma)
@@ -148,8 +153,11 @@ _READERS["choice"] = lambda text, comma, expected, options: read_choices(text, c
 
 # -- comparing exact values -------------------------------------------------------------
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)
 def _key_expression(text: str) -> Any:
+    simple = simple_number(text, False)  # "3/16", "-2", "0.5": what evaluate reads them as, faster
+    if simple is not None:
+        return simple
     result = evaluate(normalise(text), comma=False, limits=KEYS)
     if isinstance(result, str):
         raise ValueError(f"the key {text!r} cannot be read: {result}")
