@@ -1,9 +1,11 @@
 """Grade a simulated class: 10,000 students × 25 parts of a realistic mix, timed.
 
-    python benchmarks/bench_grade.py [--students 10000] [--profile] [--keep DIR]
+    python benchmarks/bench_grade.py [--students 10000] [--profile] [--keep DIR] [--workers N]
 
 Three cases, each graded by `dlexam.grade.run.grade_exam` in a fresh process (so its peak
-memory is the grader's own), without the item-analysis report (`--report` times that too):
+memory is the grader's own) with its defaults (every core: from 30,000 parts on, this process
+and a worker process per further core share the marking; `--workers 1` marks in one process),
+without the item-analysis report (`--report` times that too) and without feedback pages:
 
   mix         25 parts a paper: shapes, integers, numbers, vectors, matrices, nested lists,
               tables, single and multiple choice, true/false and a design (design.logic_gate),
@@ -17,9 +19,13 @@ Building 10,000 papers with PDFs would take an hour, and grading reads none of t
 built folder is written straight from drawn papers (`exam.stress_test` draws without
 rendering; `grade.simulate.write_dry_run` writes manifest.json and variants/<id>.json with
 their sha256, exactly what the grader reads). Reported per case: the whole `grade_exam`
-(manifest, papers, answers file, scoring, every output file), then in a second process the
-reading alone (papers + answers) and the scoring alone (`run.mark`), parts/s, peak memory.
-`--profile` prints where the scoring time goes (cProfile, top functions).
+(manifest, papers, answers file, scoring, every output file) run twice into one folder, the
+first grading and a regrade (whose audit compares the two: the figure quoted), each stage of
+the regrade (manifest, answers, marking: papers read and scored, writing, audit),
+CPU seconds of the main process and of the workers, peak memory of the main process and of the
+largest worker; then, in a second process with no workers, the reading alone (papers + answers)
+and the scoring alone (`run.mark`), parts/s. `--profile` prints where the scoring time goes
+(cProfile, top functions).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import random
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -115,16 +122,64 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def grade_whole(built: Path, answers: Path, out: Path, report: bool, queue: Any) -> None:
-    import inspect
+STAGES = {"_manifest": "manifest", "_read": "answers", "mark_build": "marking", "write_outputs": "writing",
+          "audit_run": "audit"}
 
-    from dlexam.grade.run import grade_exam
 
-    optional = inspect.signature(grade_exam).parameters
-    start = time.perf_counter()
-    without_report: dict[str, Any] = {"report": False} if "report" in optional else {}
-    result = grade_exam(built, answers=answers, out=out, **without_report)
-    seconds = time.perf_counter() - start
+def watch_workers(peaks: dict[int, float], stop: Any) -> None:
+    """Every 0.2 s, each child process's peak memory (VmHWM: ru_maxrss of children would count
+    the parent's memory at the fork before their exec)."""
+    while not stop.is_set():
+        for tasks in Path("/proc/self/task").glob("*/children"):
+            for pid in tasks.read_text().split():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[int(pid)] = max(peaks.get(int(pid), 0.0), int(line.split()[1]) / 1024)
+        stop.wait(0.2)
+
+
+def grade_whole(built: Path, answers: Path, out: Path, report: bool, workers: int | None, queue: Any) -> None:
+    """`grade_exam` as a user runs it (every default but the report and the feedback), twice
+    into the same folder: a first grading, then a regrade whose audit compares the two. The
+    stages are timed by wrapping the functions `grade_exam` calls, nothing else changed."""
+    import functools
+
+    from dlexam.grade import run
+
+    stages: dict[str, float] = {}
+
+    def timed(name: str, f: Any) -> Any:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
+        return wrapper
+
+    for function, stage in STAGES.items():
+        if hasattr(run, function):
+            setattr(run, function, timed(stage, getattr(run, function)))
+    seconds = []
+    shutil.rmtree(out, ignore_errors=True)  # the first run finds no earlier graded.jsonl
+    peaks: dict[int, float] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_workers, args=(peaks, stop), daemon=True)
+    watcher.start()
+    result: Any = None
+    for _ in range(2):
+        stages.clear()
+        result = None  # the regrade's peak memory is its own, not the first run's result's too
+        start = time.perf_counter()
+        result = run.grade_exam(built, answers=answers, out=out, report=False, workers=workers)
+        seconds.append(time.perf_counter() - start)
+    stop.set()
+    watcher.join()
     report_seconds = None
     if report:
         from dlexam.grade.report import write_report
@@ -134,27 +189,41 @@ def grade_whole(built: Path, answers: Path, out: Path, report: bool, queue: Any)
         report_seconds = time.perf_counter() - start
     statuses = Counter(p.status for s in result.grading.students for p in s.parts)
     sheet = result.sheet
-    queue.put({"seconds": seconds, "statuses": statuses, "peak_mb": peak_mb(), "report": report_seconds,
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    queue.put({"first": seconds[0], "seconds": seconds[1], "stages": dict(stages), "statuses": statuses,
+               "peak_mb": peak_mb(), "worker_peak_mb": max(peaks.values(), default=0.0),
+               "report": report_seconds,
+               "cpu": (me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime),
                "rows": (sheet.rows_read, sheet.rows_used, sheet.rows_refused)})
 
 
 def grade_parts(built: Path, answers: Path, profile: bool, queue: Any) -> None:
+    """One process, no workers: the cost of reading (every paper, one at a time, and the answers
+    file) and of scoring (`run.mark`, 500 papers at a time) on their own, with the garbage
+    collector paused as `grade_exam` pauses it."""
+    import gc
+
     from dlexam.grade.answers import read_answers
     from dlexam.grade.run import load_papers, mark
 
+    gc.disable()
     start = time.perf_counter()
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
-    papers, _ = load_papers(built, manifest)
     sheet = read_answers(answers, manifest)
     read = time.perf_counter() - start
     profiler = cProfile.Profile() if profile else None
-    start = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    mark(papers, sheet, exam_id="bench", title="bench", question_keys=[])
-    if profiler:
-        profiler.disable()
-    scoring = time.perf_counter() - start
+    students, scoring = manifest["students"], 0.0
+    for i in range(0, len(students), 500):
+        start = time.perf_counter()
+        papers, _ = load_papers(built, {"students": students[i:i + 500]})
+        read += time.perf_counter() - start
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        mark(papers, sheet, exam_id="bench", title="bench", question_keys=[])
+        if profiler:
+            profiler.disable()
+        scoring += time.perf_counter() - start
     report = ""
     if profiler:
         buffer = io.StringIO()
@@ -190,14 +259,14 @@ def set_up(name: str, spec_text: str, students: int, folder: Path) -> dict[str, 
 
 
 def run_case(name: str, spec_text: str, students: int, work: Path, profile: bool,
-             report: bool) -> dict[str, Any]:
+             report: bool, workers: int | None = None) -> dict[str, Any]:
     folder = work / name
     setup = set_up(name, spec_text, students, folder)
     built, answers, expected = folder / "built", folder / "answers.csv", Counter(setup["expected"])
     spawn = multiprocessing.get_context("spawn")
     figures: dict[str, Any] = {"case": name, **setup}
-    runs: list[tuple[Any, tuple[Any, ...]]] = [(grade_whole, (built, answers, folder / "grades", report)),
-                                               (grade_parts, (built, answers, False))]
+    whole = (built, answers, folder / "grades", report, workers)
+    runs: list[tuple[Any, tuple[Any, ...]]] = [(grade_whole, whole), (grade_parts, (built, answers, False))]
     if profile:  # a run of its own: cProfile slows the scoring it watches
         runs.append((grade_parts, (built, answers, True)))
     for i, (target, args) in enumerate(runs):
@@ -221,6 +290,7 @@ def main() -> None:
     parser.add_argument("--cases", default="mix,expressions,region")
     parser.add_argument("--profile", action="store_true", help="print where the scoring time goes")
     parser.add_argument("--report", action="store_true", help="also time the item-analysis report")
+    parser.add_argument("--workers", type=int, help="grade_exam's workers (default: its own, every core)")
     parser.add_argument("--keep", help="write the cases here and keep them (default: a temporary folder)")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dlexam-bench-grade-"))
@@ -230,21 +300,29 @@ def main() -> None:
           f"Python {platform.python_version()}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     sizes = {"mix": args.students, "expressions": args.expression_students, "region": args.region_students}
     specs = {"mix": MIX, "expressions": EXPRESSIONS, "region": REGION}
-    rows = []
+    rows, stages = [], []
     for name in args.cases.split(","):
-        f = run_case(name, specs[name], sizes[name], work, args.profile, args.report)
+        f = run_case(name, specs[name], sizes[name], work, args.profile, args.report, args.workers)
         rows.append(f"| {name} | {f['students']:,} | {f['parts']:,} | {f['seconds']:.1f} s | "
                     f"{f['parts'] / f['seconds']:,.0f} | {f['read']:.1f} s | {f['scoring']:.1f} s | "
-                    f"{f['parts'] / f['scoring']:,.0f} | {f['peak_mb']:,.0f} MB |")
+                    f"{f['parts'] / f['scoring']:,.0f} | {f['peak_mb']:,.0f} MB | "
+                    f"{f['worker_peak_mb']:,.0f} MB |")
+        stages.append(f"| {name} | {f['first']:.1f} s | {f['seconds']:.1f} s | "
+                      + " | ".join(f"{f['stages'].get(s, 0):.1f} s" for s in STAGES.values())
+                      + f" | {f['cpu'][0]:.0f} s + {f['cpu'][1]:.0f} s |")
         print(f"{name}: set up in {f['setup']:.0f} s; rows read/used/refused {f['rows']}; "
               f"statuses {dict(f['statuses'])}"
               + (f"; item-analysis report {f['report']:.1f} s" if f["report"] is not None else ""))
         if f["profile"]:
             print(f["profile"])
     print("| case | students | parts | grade_exam | parts/s | reading | scoring | scored parts/s "
-          "| peak memory |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| peak memory | worker peak |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
+    print()
+    print("| case | first grading | regrade | " + " | ".join(STAGES.values()) + " | CPU main + workers |")
+    print("| --- " * (len(STAGES) + 4) + "|")
+    print("\n".join(stages))
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(work)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from dlexam.exam import Student, draw_papers
 from dlexam.exam.build import manifest_entry
+from dlexam.grade._rows import Index
 from dlexam.grade.answers import ISSUE_KINDS, REFUSED, AnswersError, AnswerSheet, read_answers
 from tests.exam.conftest import BASE, spec_of
 
@@ -331,6 +332,8 @@ def test_written_rows_come_back_with_their_fates(tmp_path: Path, manifest: dict[
     assert {tuple(c): a.text for c, a in sheet.answers.items()} == answers
     assert [(i.line, i.kind) for i in sheet.issues] == [(at[line], kind) for line, kind in issues]
     assert balanced(sheet) and sheet.rows_read == len(generated)
+    shared = Index(manifest, str(path), AnswersError)  # made once by grade_exam for answers and TA scores
+    assert read_answers(path, manifest, index=shared) == sheet
 
 
 # -- speed ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dlexam.grade.audit import (
     changes,
     format_changes,
     read_records,
+    record_text,
     records,
     write_records,
 )
@@ -274,6 +275,62 @@ def test_a_file_read_at_once_or_line_by_line_gives_the_same_records(
             expected.setdefault((row["student"], row["question"], row["part"]), row)
     assert dict(found) == expected
     assert len(found) + len(found.problems) == sum(1 for line in lines if line.strip())
+
+
+# -- the lines written while marking, and the comparison that skips unchanged lines ---------------
+
+ODD_KEYS = st.recursive(KEYS | st.fractions() | st.frozensets(st.integers(-3, 3), max_size=3),
+                        lambda inner: st.tuples(inner, inner)
+                        | st.dictionaries(st.integers(-2, 2) | st.text(max_size=2), inner, max_size=2),
+                        max_leaves=5)
+
+
+@given(g=gradings(), key=ODD_KEYS)
+def test_record_text_is_the_json_of_the_records_byte_for_byte(g: Grading, key: Any) -> None:
+    extra = StudentResult("zz", "ZZ", (part(key=key),), Fraction(0), Fraction(1))
+    g = replace(g, students=(*g.students, extra))
+    expected = [json.dumps(r, ensure_ascii=False) for r in records(g)]  # records are made in key order
+    assert record_text(g.students).split("\n") == [*expected, ""]
+
+
+EDITS = st.sampled_from(["keep", "keep", "keep", "marks", "key", "drop", "twice", "cut", "foreign", "blank"])
+
+
+@given(g=gradings(), edits=st.lists(EDITS, max_size=12), order=st.randoms(use_true_random=False),
+       moved=st.lists(st.integers(0, 20), max_size=4), ending=st.sampled_from(["", "\n"]))
+def test_an_audit_that_skips_unchanged_lines_finds_what_reading_every_line_finds(
+        tmp_path_factory: pytest.TempPathFactory, g: Grading, edits: list[str], order: Any,
+        moved: list[int], ending: str) -> None:
+    """The oracle is the plain path: every earlier line read (`read_records`) and compared with
+    every new record (`changes`). The earlier file is this run's lines edited: marks or keys
+    changed, lines dropped, repeated, cut short, of other students, blank lines, shuffled."""
+    lines = record_text(g.students).split("\n")[:-1]  # not splitlines: U+0085 may be in a rule
+    old: list[str] = []
+    for i, line in enumerate(lines):
+        edit = edits[i % len(edits)] if edits else "keep"
+        row = json.loads(line)
+        if edit == "marks":
+            old.append(json.dumps(row | {"marks": str(Fraction(row["marks"]) + 1)}, sort_keys=True))
+        elif edit == "key":
+            old.append(json.dumps(row | {"key": "changed"}, sort_keys=True))
+        elif edit in ("keep", "twice", "blank"):
+            old += [line] * (2 if edit == "twice" else 1) + ([" "] if edit == "blank" else [])
+        elif edit == "cut":
+            old.append(line[:20])
+        elif edit == "foreign":
+            old.append(json.dumps(row | {"student": row["student"] + "~"}, sort_keys=True))
+    if order.random() < 0.5:
+        order.shuffle(old)
+    students = [replace(s, parts=tuple(replace(p, marks=p.marks + 1) if (j + k) in moved else p
+                                       for k, p in enumerate(s.parts)))
+                for j, s in enumerate(g.students)]
+    g = replace(g, students=tuple(students))
+    folder = tmp_path_factory.mktemp("a")
+    (folder / "graded.jsonl").write_text("\n".join(old) + ending, encoding="utf-8")
+    earlier = read_records(folder / "graded.jsonl")
+    expected = changes(earlier, records(g), reasons={})
+    run = audit_run(folder, g, when=WHEN)
+    assert list(run.changes) == expected and list(run.problems) == earlier.problems
 
 
 # -- speed --------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ from dlexam.bank import load_bank
 from dlexam.exam import draw_papers, load_spec, read_roster
 from dlexam.exam.build import build
 from dlexam.grade import feedback
+from dlexam.grade._papers import BuiltPapers, paper_refs
 from dlexam.grade.feedback import FeedbackResult, feedback_html, feedback_pdf, write_feedback
 from dlexam.grade.results import Grading, PartResult, StudentResult
 from dlexam.grade.run import grade_exam
 from dlexam.grade.score import score
+from dlexam.grade.simulate import write_dry_run
 from dlexam.model import Entry, ExamInfo, Paper, PaperSection, Part
 from tests.exam.conftest import BASE
 from tests.render.test_html import Page, assert_self_contained
@@ -168,10 +170,10 @@ def test_the_header_shows_the_total_of_max_and_percent_counting_bonus_marks(midt
     paper = midterm[1]
     answers = {(e.key, p.id): key_text(p) for e in paper.entries for p in e.question.parts}
     result = mark(paper, answers)
-    earned = sum(score(p, key_text(p), policy=s.policy, params=e.question.params,
+    earned = sum((score(p, key_text(p), policy=s.policy, params=e.question.params,
                        topic=e.question.topic if p.kind == "design" else None,
                        calculator=e.question.calculator).marks
-                 for s in paper.sections for e in s.entries for p in e.question.parts)
+                 for s in paper.sections for e in s.entries for p in e.question.parts), Fraction(0))
     bonus = sum(p.marks for e in paper.entries if e.bonus for p in e.question.parts if p.kind != "text")
     maximum = sum(e.question.marks for e in paper.entries if not e.bonus)
     text = Page(feedback_html(paper, result)).all_text
@@ -371,6 +373,28 @@ def test_worker_processes_write_the_bytes_a_single_process_makes(tmp_path: Path,
         html = (tmp_path / f"{paper.student_id}.html").read_text(encoding="utf-8")
         assert html == feedback_html(paper, result)
         assert (tmp_path / f"{paper.student_id}.pdf").read_bytes() == feedback_pdf(paper, result)
+
+
+def test_workers_read_a_builds_papers_themselves_and_a_paper_gone_since_grading_fails_alone(
+        tmp_path: Path, midterm: list[Paper]) -> None:
+    examples = files("dlexam.examples")
+    write_dry_run(load_spec(str(examples / "midterm.toml")), midterm, tmp_path / "built")
+    manifest = json.loads((tmp_path / "built" / "manifest.json").read_text(encoding="utf-8"))
+    in_memory = grading_of(midterm)
+    grading = replace(in_memory, papers=BuiltPapers(tmp_path / "built", paper_refs(manifest)))
+    gone = midterm[1].student_id
+    (tmp_path / "built" / "variants" / f"{gone}.json").unlink()
+    (tmp_path / "fb").mkdir()
+    (tmp_path / "fb" / f"{gone}.html").write_text("old", encoding="utf-8")
+    done = write_feedback(grading, tmp_path / "fb", formats=("html",), workers=2)
+    assert [p.name for p in done.written] == [f"{p.student_id}.html" for p in midterm if p.student_id != gone]
+    assert [sid for sid, _ in done.failed] == [gone]
+    assert done.failed[0][1].startswith("paper: ") and f"{gone}.json is missing" in done.failed[0][1]
+    assert not (tmp_path / "fb" / f"{gone}.html").exists()
+    for paper, result in zip(midterm, in_memory.students, strict=True):
+        if paper.student_id != gone:
+            html = (tmp_path / "fb" / f"{paper.student_id}.html").read_text(encoding="utf-8")
+            assert html == feedback_html(paper, result)
 
 
 def test_formats_are_checked_and_an_id_that_cannot_name_a_file_is_reported(tmp_path: Path) -> None:

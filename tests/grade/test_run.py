@@ -6,23 +6,39 @@ manifest's spec order, and sums of parts.csv done in the test with Fractions."""
 from __future__ import annotations
 
 import csv
+import gc
+import itertools
 import json
+import os
+import pickle
+import random
 import shutil
 import time
 from collections import defaultdict
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dlexam.errors import DlexamError
 from dlexam.exam import parse_spec
 from dlexam.exam.build import build
 from dlexam.exam.roster import Student
 from dlexam.exam.variants import draw_papers
+from dlexam.grade import _marking, run
+from dlexam.grade._papers import BuiltPapers, PaperUnavailable, load_paper, paper_refs
+from dlexam.grade._pool import Pool, settle
+from dlexam.grade._write import _tally, parts_text
 from dlexam.grade.answers import Answer, AnswerSheet, read_answers
-from dlexam.grade.results import Grading
-from dlexam.grade.run import GradeResult, grade_exam, mark
+from dlexam.grade.audit import records as audit_records
+from dlexam.grade.results import Grading, PartResult, StudentResult
+from dlexam.grade.rules import load_rules
+from dlexam.grade.run import GradeResult, grade_exam, load_papers, mark
+from dlexam.grade.simulate import simulate, write_dry_run
 from dlexam.model import Paper, Part
 
 SPEC = '''\
@@ -174,10 +190,10 @@ def test_the_grade_books_follow_spec_order_and_equal_the_parts_summed(built: Pat
     with (out / "grades-moodle.csv").open(encoding="utf-8", newline="") as f:
         moodle = list(csv.reader(f))
     assert moodle[0] == ["ID number", "Full name", "Email address", *keys, "total"]
-    for row in moodle[1:]:
-        s = row[0]
-        assert [close(c, sums[(s, k)]) for c, k in zip(row[3:-1], keys, strict=True)] == [True] * len(keys)
-        assert close(row[-1], total[s])
+    for line in moodle[1:]:
+        s = line[0]
+        assert [close(c, sums[(s, k)]) for c, k in zip(line[3:-1], keys, strict=True)] == [True] * len(keys)
+        assert close(line[-1], total[s])
 
     with (out / "grades-canvas.csv").open(encoding="utf-8", newline="") as f:
         canvas = list(csv.reader(f))
@@ -188,11 +204,11 @@ def test_the_grade_books_follow_spec_order_and_equal_the_parts_summed(built: Pat
     assert canvas[1][0] == "Points Possible"
     assert [Fraction(c) for c in canvas[1][5:]] == [*(marks_of[k] for k in keys), max(maxima.values())]
     assert sorted(row[2] for row in canvas[2:]) == list(IDS)
-    for row in canvas[2:]:
-        s = row[2]
-        assert row[0] == f"Student {s}"
-        assert all(close(c, sums[(s, k)]) for c, k in zip(row[5:-1], keys, strict=True))
-        assert close(row[-1], total[s])
+    for line in canvas[2:]:
+        s = line[2]
+        assert line[0] == f"Student {s}"
+        assert all(close(c, sums[(s, k)]) for c, k in zip(line[5:-1], keys, strict=True))
+        assert close(line[-1], total[s])
     assert result.gradebook_problems == ()
 
 
@@ -338,3 +354,182 @@ def test_marking_keeps_well_above_the_grading_target_on_this_exam() -> None:
     assert len(grading.students) == 150
     assert rate > 2_000  # the target is 8,000 parts/s over the whole run; this floor catches a blow-up
 
+
+
+# -- marking in worker processes, papers read on use ---------------------------------------------
+
+CLASS = 29  # students of the dry-run build below: several chunks of 5 on two workers
+
+
+@pytest.fixture(scope="module")
+def dry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dry-run build (manifest + variant files, nothing rendered) of a simulated class, its
+    answers (odd formats, mistakes, blanks), two short-answer TA scores and a grading rule; one
+    paper deleted and one changed, in different chunks."""
+    root = tmp_path_factory.mktemp("dry")
+    (root / "quiz.toml").write_text(SPEC, encoding="utf-8")
+    spec = parse_spec(SPEC, path=str(root / "quiz.toml"))
+    drawn = draw_papers(spec, [Student(f"d{i:03d}", f"D {i}") for i in range(CLASS)])
+    write_dry_run(spec, drawn, root / "built")
+    simulate(drawn, random.Random(5)).write_csv(root / "answers.csv")
+    (key, part), _ = texts(drawn[1])
+    write_csv(root / "ta.csv", [[drawn[1].student_id, key, part.id, "1"]],
+              header=("student", "question", "part", "points"))
+    (root / "rules.toml").write_text('[[part]]\nquestion = "s2q1"\npolicy = "negative"\n'
+                                     'reason = "as announced"\n', encoding="utf-8")
+    (root / "built" / "variants" / "d007.json").unlink()
+    changed = root / "built" / "variants" / "d021.json"
+    changed.write_text(changed.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    return root
+
+
+def grade_dry(dry: Path, out: Path, workers: int, **kw: Any) -> GradeResult:
+    return grade_exam(dry / "built", answers=dry / "answers.csv", out=out, scores=dry / "ta.csv",
+                      rules=dry / "rules.toml", report=False, workers=workers, **kw)
+
+
+def test_marking_in_worker_processes_gives_exactly_what_marking_here_gives(
+        dry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = grade_dry(dry, tmp_path / "here", workers=1)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(_marking, "CHUNK", (5, 5))
+    calls: list[tuple[str, int, int]] = []
+    here_chunks: list[int] = []  # chunks marked in this process: the others went to the worker
+    real = _marking._mark_refs
+
+    def counted(*args: Any) -> _marking.Marked:
+        here_chunks.append(len(args[2]))
+        return real(*args)
+
+    monkeypatch.setattr(_marking, "_mark_refs", counted)
+    shared = grade_dry(dry, tmp_path / "shared", workers=2, progress=lambda *c: calls.append(c))
+    assert 0 < len(here_chunks) < 6
+    counts = [0] + [c[1] for c in calls]
+    assert counts[-1] == CLASS and {c[2] for c in calls} == {CLASS} and len(calls) == 6  # chunks of 5
+    assert all(b - a in (4, 5) for a, b in itertools.pairwise(counts))
+    assert [sid for sid, _ in shared.not_graded] == ["d007", "d021"] == [sid for sid, _ in here.not_graded]
+    assert shared.not_graded == here.not_graded
+    assert [s.student_id for s in shared.grading.students] == [f"d{i:03d}" for i in range(CLASS)
+                                                               if i not in (7, 21)]
+    assert shared.grading.students == here.grading.students
+    assert shared.grading.titles == here.grading.titles
+    assert list(shared.grading.variant_params.items()) == list(here.grading.variant_params.items())
+    assert shared.grading.question_keys == here.grading.question_keys
+    assert (shared.awaiting_ta, shared.changed) == (here.awaiting_ta, here.changed)
+    assert any(p.ta_points for s in shared.grading.students for p in s.parts)
+    for name in ("grades.csv", "grades-moodle.csv", "grades-canvas.csv", "parts.csv", "awaiting-ta.csv",
+                 "graded.jsonl"):
+        assert (shared.out / name).read_bytes() == (here.out / name).read_bytes(), name
+    report = (shared.out / "report.txt").read_text(encoding="utf-8")
+    assert report.replace(str(shared.out), "OUT") == (here.out / "report.txt").read_text(
+        encoding="utf-8").replace(str(here.out), "OUT")
+
+
+def test_the_tables_are_what_marking_the_papers_in_memory_gives(dry: Path, tmp_path: Path) -> None:
+    """The parts.csv and graded.jsonl rows formatted while marking equal the ones formatted from
+    a `Grading` made by `mark` from papers read here."""
+    result = grade_dry(dry, tmp_path / "g", workers=1)
+    manifest = json.loads((dry / "built" / "manifest.json").read_text(encoding="utf-8"))
+    sheet = read_answers(dry / "answers.csv", manifest)
+    held, _ = load_papers(dry / "built", manifest)
+    grading = mark(held, sheet, ta=result.ta, rules=load_rules(dry / "rules.toml"), exam_id="t-grade",
+                   title="Grading quiz", question_keys=result.grading.question_keys)
+    assert grading.students == result.grading.students
+    parts_csv = (result.out / "parts.csv").read_text(encoding="utf-8")
+    assert parts_csv.split("\n", 1)[1] == parts_text(grading.students)
+    lines = (result.out / "graded.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == audit_records(grading)
+
+
+def test_the_grading_reads_a_paper_from_the_build_only_when_asked(dry: Path, tmp_path: Path) -> None:
+    result = grade_dry(dry, tmp_path / "g", workers=1)
+    papers = result.grading.papers
+    assert isinstance(papers, BuiltPapers) and len(papers) == CLASS - 2
+    assert "d007" not in papers and papers.get("d007") is None and "d000" in papers
+    on_disk = json.loads((dry / "built" / "variants" / "d003.json").read_text(encoding="utf-8"))
+    assert papers["d003"] == Paper.from_dict(on_disk) and papers.get("d003") is papers["d003"]
+    copy = pickle.loads(pickle.dumps(papers))
+    assert copy == papers and copy["d004"] == papers["d004"]
+
+
+def test_a_paper_changed_after_grading_is_refused_with_the_file_named(dry: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "built"
+    shutil.copytree(dry / "built", copy)
+    result = grade_exam(copy, answers=dry / "answers.csv", out=tmp_path / "g", report=False, workers=1)
+    target = copy / "variants" / "d010.json"
+    target.write_text(target.read_text(encoding="utf-8").replace('"D 10"', '"E 10"'), encoding="utf-8")
+    papers = result.grading.papers
+    assert papers.get("d010") is None
+    with pytest.raises(PaperUnavailable, match=r"d010: .*d010\.json changed since the build"):
+        papers["d010"]
+    with pytest.raises(KeyError):
+        papers["nobody"]
+
+
+def test_load_paper_refuses_a_missing_changed_or_other_students_file(dry: Path, tmp_path: Path) -> None:
+    manifest = json.loads((dry / "built" / "manifest.json").read_text(encoding="utf-8"))
+    refs = {r.student: r for r in paper_refs(manifest)}
+    assert load_paper(dry / "built", refs["d001"]).student_id == "d001"
+    with pytest.raises(DlexamError, match=r"d007\.json is missing"):
+        load_paper(dry / "built", refs["d007"])
+    with pytest.raises(DlexamError, match="changed since the build"):
+        load_paper(dry / "built", refs["d021"])
+    swapped = replace(refs["d002"], path=refs["d001"].path, sha256=refs["d001"].sha256)
+    with pytest.raises(DlexamError, match="is the paper of 'd001', not of this student"):
+        load_paper(dry / "built", swapped)
+    bare = {"students": [{"id": "x1", "files": {}}, "junk"]}
+    refused = [(r.student, "no variant file" in r.problem) for r in paper_refs(bare)]
+    assert refused == [("x1", True), ("?", True)]
+
+
+def test_the_garbage_collector_is_left_as_the_caller_had_it(dry: Path, tmp_path: Path) -> None:
+    assert gc.isenabled()
+    grade_dry(dry, tmp_path / "on", workers=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        grade_dry(dry, tmp_path / "off", workers=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _slowly_here(x: int, power: int) -> int:
+    time.sleep(0.4)  # long enough for the worker to have taken the first chunks
+    return -x
+
+
+def test_a_pool_shares_the_chunks_with_this_process_and_answers_in_chunk_order() -> None:
+    chunks = [(x, 2) for x in range(1, 9)]
+    with Pool(1, initializer=settle, initargs=()) as pool:
+        seen: list[int] = []
+        got = pool.map(pow, chunks, here=_slowly_here, done=seen.append)
+    assert all(g in (x * x, -x) for (x, _), g in zip(chunks, got, strict=True))
+    assert got[0] == 1 and got[-1] == -8  # the worker took the front, this process the back
+    assert sorted(seen) == sorted(got)
+
+
+def test_a_chunk_whose_worker_died_is_marked_here_instead() -> None:
+    with Pool(1, initializer=settle, initargs=()) as pool:
+        got = pool.map(os._exit, [(i,) for i in range(1, 7)], here=lambda i: -i)  # os._exit kills the worker
+    assert got == [-i for i in range(1, 7)]
+
+
+MARKS = st.fractions(-2, 600, max_denominator=7) | st.integers(0, 300).map(Fraction)
+
+
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), MARKS, MARKS), max_size=6),
+                max_size=5))
+def test_the_grade_books_sums_are_the_students_own_question_marks(students: list[list[Any]]) -> None:
+    results = [StudentResult(f"s{i}", "", tuple(PartResult(q, "1", "a", "number", "", m, o, "right", "")
+                                                for q, m, o in parts),
+                             sum((m for _, m, _ in parts), Fraction(0)), Fraction(i))
+               for i, parts in enumerate(students)]
+    marks, possible = _tally(results)
+    assert marks == [s.question_marks() for s in results]
+    assert all(list(m) == list(s.question_marks()) for m, s in zip(marks, results, strict=True))
+    for q in ("q1", "q2", "q3"):
+        given = [sum((p.out_of for p in s.parts if p.question == q), Fraction(0)) for s in results
+                 if any(p.question == q for p in s.parts)]
+        assert possible.get(q) == (max(given) if given else None)
+    assert possible["total"] == max((s.max for s in results), default=0)

@@ -146,3 +146,20 @@ def test_a_bad_dependency_is_refused_naming_the_part(depends_on: Any, chained: A
     with pytest.raises(ValueError, match=words) as info:
         Part("b", "number", 1, depends_on=depends_on, chained=chained)
     assert "'b'" in str(info.value)
+
+
+@pytest.mark.parametrize(("field", "value", "error"), [
+    ("rubric", None, TypeError), ("rubric", [{"points": 1}], KeyError), ("depends_on", "a", ValueError),
+    ("depends_on", [], None), ("chained", 1, ValueError), ("chained", True, None),
+    ("kind", "essay", ValueError),
+])
+def test_a_part_read_from_json_is_checked_like_one_made_in_code(field: str, value: Any,
+                                                                 error: type[Exception] | None) -> None:
+    """The quick path of reading a part (no checks to run for a plain part) refuses what the
+    full checks refuse."""
+    d = {"id": "b", "kind": "number", "answer": 1, field: value}
+    if error is None:
+        assert getattr(Part.from_dict(d), field) == (tuple(value) if isinstance(value, list) else value)
+        return
+    with pytest.raises(error):
+        Part.from_dict(d)

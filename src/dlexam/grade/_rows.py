@@ -102,6 +102,12 @@ class _Question:
     only_part: str | None
 
 
+def _question(key: str, part_ids: Sequence[str]) -> _Question:
+    parts = {chr(ord("a") + i): pid for i, pid in enumerate(part_ids[:26])}
+    parts |= {pid.casefold(): pid for pid in part_ids} | {pid: pid for pid in part_ids}
+    return _Question(key, parts, part_ids[0] if len(part_ids) == 1 else None)
+
+
 class Index:
     """The manifest turned into look-up tables: student → question spelling → part spelling.
     `cells` maps every (student, question key, part id) to the manifest's part entry (kind, marks),
@@ -111,14 +117,15 @@ class Index:
         self.students: dict[str, dict[str, _Question]] = {}
         self.canonical: dict[str, str] = {}  # casefolded id → id
         self.cells: dict[Cell, dict[str, Any]] = {}
+        made: dict[tuple[str, tuple[str, ...]], _Question] = {}  # the same key and parts: one _Question
         try:
             for student in manifest["students"]:
                 sid, questions = str(student["id"]), dict[str, _Question]()
                 for q in student["questions"]:
-                    part_ids = [str(p["id"]) for p in q["parts"]]
-                    parts = {chr(ord("a") + i): pid for i, pid in enumerate(part_ids[:26])}
-                    parts |= {pid.casefold(): pid for pid in part_ids} | {pid: pid for pid in part_ids}
-                    question = _Question(str(q["key"]), parts, part_ids[0] if len(part_ids) == 1 else None)
+                    part_ids = tuple([str(p["id"]) for p in q["parts"]])
+                    question = made.get((q["key"], part_ids)) if type(q["key"]) is str else None
+                    if question is None:
+                        question = made[(str(q["key"]), part_ids)] = _question(str(q["key"]), part_ids)
                     number = str(q["number"]).strip().casefold()
                     questions |= {number: question, "q" + number: question, question.key.casefold(): question}
                     for pid, p in zip(part_ids, q["parts"], strict=True):
@@ -213,7 +220,7 @@ def _csv_rows(text: str, name: str, columns: Columns, warnings: list[str],
             yield start, _quoting(str(e), start, last)
             continue
         start, last = last + 1, reader.line_num
-        if not any(value.strip() for value in record):
+        if not "".join(record).strip():  # nothing but spaces and delimiters
             continue
         if not width:  # the first row with anything in it is the header
             at, width = _header(record, name, start, columns, warnings, error), len(record)

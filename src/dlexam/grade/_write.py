@@ -1,6 +1,7 @@
 """The tables `dlexam grade` writes, every one a view of a `Grading` (nothing is scored here).
 
     files, problems = write_outputs(Path("grades"), grading, sheet=sheet, ta=ta, not_graded=[])
+    text = parts_text(students)    # parts.csv rows of some students: a worker process formats its own
 
     grades.csv          student, name, one column per question key (spec order), total, max, percent
     grades-moodle.csv   Moodle's grade import: ID number, Full name, Email address, questions, total
@@ -23,7 +24,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,12 @@ from typing import Any
 from ..errors import DlexamError
 from .answers import AnswerSheet
 from .gradebook import TOTAL, GradebookRow, canvas_csv, format_mark, gradebook_problems, moodle_csv
-from .results import Grading, PartResult
+from .results import Grading, PartResult, StudentResult
 from .rubric import TaSheet
 
-__all__ = ["FILES", "PARTS_COLUMNS", "write_outputs"]
+__all__ = ["FILES", "PARTS_COLUMNS", "parts_text", "write_outputs"]
+
+Cell = tuple[str, str, str]  # (student id, question key, part id)
 
 FILES = ("grades.csv", "grades-moodle.csv", "grades-canvas.csv", "parts.csv", "awaiting-ta.csv", "report.txt")
 PARTS_COLUMNS = ("student", "question", "number", "part", "marks", "out_of", "status", "feedback",
@@ -45,11 +48,17 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def write_outputs(out: Path, grading: Grading, *, sheet: AnswerSheet, ta: TaSheet | None,
-                  not_graded: Sequence[tuple[str, str]]) -> tuple[list[Path], list[str]]:
-    """Write every table into `out` (created if need be); the files written and the grade-book problems."""
+                  not_graded: Sequence[tuple[str, str]], rubrics: Mapping[Cell, Sequence[int]] | None = None,
+                  parts: str | None = None) -> tuple[list[Path], list[str]]:
+    """Write every table into `out` (created if need be); the files written and the grade-book problems.
+    `rubrics` (each short answer's criterion points, by cell) and `parts` (`parts_text` of the
+    students) are what worker processes found and formatted already; without them the rubrics
+    come from `grading.papers` and parts.csv is formatted here."""
     _folder(out)
     keys = list(grading.question_keys)
-    rows = [GradebookRow(s.student_id, s.name, s.question_marks(), s.total, s.max) for s in grading.students]
+    marks, possible = _tally(grading.students)
+    rows = [GradebookRow(s.student_id, s.name, m, s.total, s.max)
+            for s, m in zip(grading.students, marks, strict=True)]
     grades = [[r.student_id, r.name, *(_mark(r.marks.get(k, _ZERO)) for k in keys),
                _mark(s.total), _mark(s.max), f"{float(s.percent):.1f}"]
               for r, s in zip(rows, grading.students, strict=True)]
@@ -59,10 +68,10 @@ def write_outputs(out: Path, grading: Grading, *, sheet: AnswerSheet, ta: TaShee
     texts = {
         "grades.csv": _csv(["student", "name", *keys, "total", "max", "percent"], grades),
         "grades-moodle.csv": moodle_csv(rows, columns=columns),
-        "grades-canvas.csv": canvas_csv(rows, columns=canvas_columns, points_possible=_possible(grading)),
-        "parts.csv": _csv(list(PARTS_COLUMNS), [_part_row(s.student_id, p)
-                                                for s in grading.students for p in s.parts]),
-        "awaiting-ta.csv": _awaiting(grading),
+        "grades-canvas.csv": canvas_csv(rows, columns=canvas_columns, points_possible=possible),
+        "parts.csv": _csv(list(PARTS_COLUMNS), []) + (parts_text(grading.students) if parts is None
+                                                      else parts),
+        "awaiting-ta.csv": _awaiting(grading, rubrics),
     }
     problems = gradebook_problems(rows, columns=canvas_columns)
     files = [out / name for name in FILES]
@@ -80,14 +89,39 @@ def _folder(out: Path) -> None:
                           "give a folder you can write to") from None
 
 
-def _possible(grading: Grading) -> dict[str, Fraction]:
-    """Points possible per question key (the most any paper gives it) and in all (bonus not counted)."""
+def _tally(students: Sequence[StudentResult]) -> tuple[list[dict[str, Fraction]], dict[str, Fraction]]:
+    """Each student's `question_marks()`, and the points possible per question key (the most any
+    paper gives it: its parts' marks added up) and in all (bonus not counted). Whole marks, nearly
+    all of 250,000, are added as ints: Fraction arithmetic is what would cost here."""
+    marks: list[dict[str, Fraction]] = []
     most: dict[str, Fraction] = {}
-    for paper in grading.papers.values():
-        for entry in paper.entries:
-            most[entry.key] = max(most.get(entry.key, Fraction(0)), Fraction(entry.marks))
-    most[TOTAL] = max((s.max for s in grading.students), default=Fraction(0))
-    return most
+    for student in students:
+        got: dict[str, int | Fraction] = {}
+        out_of: dict[str, int | Fraction] = {}
+        for p in student.parts:
+            m, o, q = p.marks, p.out_of, p.question
+            got[q] = got.get(q, 0) + (m.numerator if m.denominator == 1 else m)
+            out_of[q] = out_of.get(q, 0) + (o.numerator if o.denominator == 1 else o)
+        marks.append({q: _fraction(v) for q, v in got.items()})
+        for q, v in out_of.items():
+            if q not in most or v > most[q]:
+                most[q] = _fraction(v)
+    most[TOTAL] = max((s.max for s in students), default=Fraction(0))
+    return marks, most
+
+
+_WHOLE = [Fraction(i) for i in range(256)]
+
+
+def _fraction(value: int | Fraction) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    return _WHOLE[value] if 0 <= value < len(_WHOLE) else Fraction(value)
+
+
+def parts_text(students: Iterable[StudentResult]) -> str:
+    """The rows of parts.csv (no header) for `students`: a worker process formats its own."""
+    return _csv(None, [_part_row(s.student_id, p) for s in students for p in s.parts])
 
 
 def _part_row(student: str, p: PartResult) -> list[str]:
@@ -98,11 +132,12 @@ def _part_row(student: str, p: PartResult) -> list[str]:
             " ".join(p.carried_from), "yes" if p.bonus else ""]
 
 
-def _awaiting(grading: Grading) -> str:
+def _awaiting(grading: Grading, known: Mapping[Cell, Sequence[int]] | None) -> str:
     """The TA scores template: one row per short answer still awaiting a TA."""
     waiting = [(s.student_id, p) for s in grading.students for p in s.parts
                if p.kind == "text" and p.status == "awaiting_ta"]
-    rubrics = [_rubric(grading, sid, p) for sid, p in waiting]
+    rubrics = [_rubric(grading, sid, p) if known is None else list(known.get((sid, p.question, p.part), ()))
+               for sid, p in waiting]
     width = max(map(len, rubrics), default=0)
     header = ["student", "question", "number", "part", "answer", "out_of", "points",
               *(f"c{i}" for i in range(1, width + 1)), "marker", "comment"]
@@ -167,9 +202,10 @@ def _json(value: Any) -> str:
         return str(value)
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> str:
+def _csv(header: list[str] | None, rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    if header is not None:
+        writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

@@ -71,11 +71,13 @@ class AnswerSheet(Sheet):
         return [cell for cell in Index(manifest, self.path, AnswersError).cells if cell not in self.answers]
 
 
-def read_answers(path: str | Path, manifest: dict[str, Any], *, format: str | None = None) -> AnswerSheet:
+def read_answers(path: str | Path, manifest: dict[str, Any], *, format: str | None = None,
+                 index: Index | None = None) -> AnswerSheet:
     """Every row of the answers file at `path` (CSV or JSON lines: `format` "csv" or "jsonl",
-    or found from the name and the content), checked against the exam's `manifest`."""
+    or found from the name and the content), checked against the exam's `manifest` (or its
+    `Index`, when the caller has made one already)."""
     name = str(path)
-    index = Index(manifest, name, AnswersError)
+    index = Index(manifest, name, AnswersError) if index is None else index
     sheet = AnswerSheet(name)
     rows = read_table(path, _TABLE, error=AnswersError, what="answers file", warnings=sheet.warnings,
                       format=format)

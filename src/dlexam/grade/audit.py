@@ -3,7 +3,7 @@
     run = audit_run(out, grading, reasons={("s017", "s2q1", "a"): "typo in the key"})
     run.changes, run.problems, run.first          # also written: out/graded.jsonl, out/audit.log
 
-or step by step:
+or step by step (graded.jsonl is read and written by `_records`, re-exported here):
 
     new = records(grading)                        # one JSON-ready dict per part, deterministic
     old = read_records(out / "graded.jsonl")      # {(student, question, part): record}; old.problems
@@ -19,14 +19,17 @@ next run can say why a mark moved. `audit.log` only grows, one line per moved ma
 
 A mark that moved with no input changed says "no input changed (grader version)". A
 damaged line of the old file is reported (and logged) and the rest is compared.
+
+Speed (250,000 parts): `audit_run` writes `record_text(students)`, the same bytes as the records
+through json, made without a dict per part (`grade_exam`'s worker processes make it for their
+own students and pass it in as `text`), and parses only the earlier lines that are not byte for
+byte one of this run's: an identical line is an unchanged record of the same cell.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,20 +37,31 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ._records import (
+    SAME,
+    Cell,
+    Record,
+    Records,
+    cut,
+    fraction,
+    one_line,
+    read_against,
+    read_records,
+    record_text,
+    records,
+    replace_text,
+    show,
+    write_records,
+)
 from .results import Grading
 
 __all__ = ["INPUTS", "AuditRun", "Cell", "Change", "Records", "append_audit", "audit_run", "changes",
-           "format_changes", "read_records", "records", "write_records"]
+           "format_changes", "read_records", "record_text", "records", "write_records"]
 
-Cell = tuple[str, str, str]  # (student id, question key, part id)
-Record = dict[str, Any]
 RECORDS, LOG = "graded.jsonl", "audit.log"
 #: The inputs of a mark, as recorded, and how the log names them.
 INPUTS = (("answer", "answer"), ("key", "key"), ("rule", "rule"), ("ta_points", "TA points"),
           ("carried_from", "carried from"))
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # records and _plain keep keys sorted
-_MARKS = re.compile(r"-?\d{1,30}(?:/\d{1,30})?\Z")
-_SHOWN = 60  # characters of a value shown in the log
 
 
 @dataclass(frozen=True)
@@ -62,110 +76,11 @@ class Change:
     why: str
 
 
-class Records(dict[Cell, Record]):
-    """The records of one graded.jsonl. `found` says whether the file existed; `problems` are its
-    damaged lines, one message each; `damaged` the cells those lines still name."""
-
-    def __init__(self, path: str = "", found: bool = False) -> None:
-        super().__init__()
-        self.path, self.found = path, found
-        self.problems: list[str] = []
-        self.damaged: set[Cell] = set()
-
-
 @dataclass(frozen=True)
 class AuditRun:
     changes: tuple[Change, ...]
     problems: tuple[str, ...]  # damaged lines of the earlier graded.jsonl
     first: bool  # no earlier graded.jsonl: nothing to compare with
-
-
-def records(grading: Grading) -> list[Record]:
-    """One record per part of every student, in grading order: plain JSON with sorted keys (so
-    the file needs no sorting pass), marks as "3/2"."""
-    out = []
-    for student in grading.students:
-        sid = student.student_id
-        for p in student.parts:
-            m = p.marks
-            mark = str(m.numerator) if m.denominator == 1 else f"{m.numerator}/{m.denominator}"
-            out.append({  # alphabetical order
-                "answer": p.answer, "carried_from": list(p.carried_from), "key": _plain(p.key),
-                "marks": mark, "part": p.part, "question": p.question, "rule": p.rule, "status": p.status,
-                "student": sid,
-                "ta_points": None if p.ta_points is None else [str(Fraction(t)) for t in p.ta_points],
-            })
-    return out
-
-
-def write_records(path: str | Path, rows: Iterable[Record]) -> None:
-    """Write records as JSON lines (sorted keys), replacing the file in one step."""
-    path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text("".join(_ENCODER.encode(r) + "\n" for r in rows), encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def read_records(path: str | Path) -> Records:
-    """The records of an earlier run by cell; a missing file gives none. A damaged line is put in
-    `problems` (file, line, what is wrong) and left out; nothing here raises for the content."""
-    name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8", errors="replace")  # no newline translation
-    except FileNotFoundError:
-        return Records(name)
-    except OSError as e:
-        found = Records(name, True)
-        found.problems.append(f"{name}: cannot be read ({e.strerror}); every mark counts as new")
-        return found
-    found = Records(name, True)
-    lines = text.split("\n")  # not splitlines: U+2028 may sit inside an answer
-    try:  # one parse for the whole file is twice as fast; a damaged line sends us line by line
-        rows = json.loads("[" + ",".join(line for line in lines if line.strip()) + "]")
-    except (ValueError, RecursionError):
-        rows = None
-    if rows is not None and len(rows) == sum(1 for line in lines if line.strip()) and all(map(_sound, rows)):
-        for row in rows:
-            found.setdefault((row["student"], row["question"], row["part"]), row)
-        if len(found) == len(rows):
-            return found
-        found.clear()
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            _read_line(found, number, line)
-    return found
-
-
-def _sound(row: Any) -> bool:
-    return (isinstance(row, dict) and isinstance(row.get("student"), str)
-            and isinstance(row.get("question"), str) and isinstance(row.get("part"), str)
-            and _marks_text(row.get("marks")))
-
-
-def _marks_text(value: Any) -> bool:
-    return isinstance(value, str) and _MARKS.match(value) is not None
-
-
-def _read_line(found: Records, number: int, line: str) -> None:
-    def damaged(why: str) -> None:
-        found.problems.append(f"{found.path}:{number}: {why}; the line is left out of the comparison")
-
-    try:
-        row = json.loads(line)
-    except (ValueError, RecursionError):
-        return damaged("not a JSON line (damaged or edited by hand)")
-    if not isinstance(row, dict):
-        return damaged("not a JSON object")
-    student, question, part = (row.get(k) for k in ("student", "question", "part"))
-    if not (isinstance(student, str) and isinstance(question, str) and isinstance(part, str)):
-        return damaged("no student, question and part")
-    cell = (student, question, part)
-    if not _marks_text(row.get("marks")) or _fraction(row["marks"]) is None:
-        found.damaged.add(cell)
-        return damaged(f"marks {_show(row.get('marks'))} are not a number")
-    if cell in found:
-        return damaged(f"a second record for {student} {question} part {part}")
-    found[cell] = row
 
 
 def changes(old: Mapping[Cell, Record], new: Iterable[Record] | Mapping[Cell, Record], *,
@@ -174,24 +89,32 @@ def changes(old: Mapping[Cell, Record], new: Iterable[Record] | Mapping[Cell, Re
     record order), with why: every input that differs and, when a rule's input changed, the
     rule's reason from `reasons`."""
     rows = new.values() if isinstance(new, Mapping) else new
-    reasons = reasons or {}
+    return _compare(old, (((r["student"], r["question"], r["part"]), r) for r in rows), reasons or {})
+
+
+def _compare(old: Mapping[Cell, Record], new: Iterable[tuple[Cell, Any]], reasons: Mapping[Cell, str],
+             record: Callable[[Any], Record] = lambda row: row) -> list[Change]:
+    """`changes`, for (cell, row) pairs whose `record(row)` is made only when needed: a cell whose
+    earlier record is `SAME` has not moved."""
     damaged: set[Cell] = getattr(old, "damaged", set())
     seen: set[Cell] = set()
     out = []
-    for row in rows:
-        cell: Cell = (row["student"], row["question"], row["part"])
+    for cell, item in new:
         seen.add(cell)
         before_row = old.get(cell)
+        if before_row is SAME:
+            continue
+        row = record(item)
         if before_row is None:
             why = "earlier record damaged" if cell in damaged else "new: no earlier record"
             out.append(Change(*cell, None, Fraction(row["marks"]), why))
         elif before_row.get("marks") != row["marks"]:  # "3/2" is the one spelling of 3/2: parse only then
-            before, after = _fraction(before_row.get("marks")), Fraction(row["marks"])
+            before, after = fraction(before_row.get("marks")), Fraction(row["marks"])
             if before != after:
                 out.append(Change(*cell, before, after, _why(before_row, row, reasons.get(cell, ""))))
     for cell, row in old.items():
         if cell not in seen:
-            out.append(Change(*cell, _fraction(row.get("marks")), None, "gone: not graded in this run"))
+            out.append(Change(*cell, fraction(row.get("marks")), None, "gone: not graded in this run"))
     return out
 
 
@@ -202,7 +125,7 @@ def _why(before: Record, after: Record, reason: str) -> str:
     said = [f"{label} changed: {_value(name, before.get(name))} → {_value(name, after.get(name))}"
             for name, label in moved]
     if reason and any(name != "answer" for name, _ in moved):
-        said.append(f"reason: {_one_line(reason)}")
+        said.append(f"reason: {one_line(reason)}")
     return "; ".join(said)
 
 
@@ -216,63 +139,37 @@ def format_changes(found: Sequence[Change], *, when: datetime) -> str:
 def append_audit(out_dir: str | Path, found: Sequence[Change], when: datetime, *,
                  notes: Sequence[str] = ()) -> None:
     """Append the lines of `found` (and any `notes`, stamped too) to out_dir/audit.log."""
-    text = "".join(f"{_stamp(when)} {_one_line(n)}\n" for n in notes) + format_changes(found, when=when)
+    text = "".join(f"{_stamp(when)} {one_line(n)}\n" for n in notes) + format_changes(found, when=when)
     if text:
         with (Path(out_dir) / LOG).open("a", encoding="utf-8") as log:
             log.write(text)
 
 
 def audit_run(out_dir: str | Path, grading: Grading, *, reasons: Mapping[Cell, str] | None = None,
-              when: datetime | None = None) -> AuditRun:
-    """Compare with the last run's graded.jsonl in `out_dir`, log what moved, then record this run."""
+              when: datetime | None = None, text: str | None = None) -> AuditRun:
+    """Compare with the last run's graded.jsonl in `out_dir`, log what moved, then record this run.
+    `text` is `record_text(grading.students)` when the caller has it already (worker processes
+    format their own students)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     when = when or datetime.now(UTC)
-    old, new = read_records(out / RECORDS), records(grading)
-    found = changes(old, new, reasons=reasons) if old.found else []
+    text = record_text(grading.students) if text is None else text
+    lines = text.split("\n")[:-1]
+    cells = [(s.student_id, p.question, p.part) for s in grading.students for p in s.parts]
+    if len(lines) != len(cells):
+        raise ValueError(f"{len(lines)} record lines given for {len(cells)} parts graded")
+    old = read_against(out / RECORDS, dict(zip(lines, cells, strict=True)), text)
+    found = _compare(old, zip(cells, lines, strict=True), reasons or {}, json.loads) if old.found else []
     notes = [f"warning: {p}" for p in old.problems]
     if not old.found:
-        notes.append(f"first grading: {len(new)} parts of {len(grading.students)} students recorded "
+        notes.append(f"first grading: {len(cells)} parts of {len(grading.students)} students recorded "
                      f"in {RECORDS}")
     append_audit(out, found, when, notes=notes)
-    write_records(out / RECORDS, new)
+    replace_text(out / RECORDS, text)
     return AuditRun(tuple(found), tuple(old.problems), not old.found)
 
 
 # -- showing values ---------------------------------------------------------------------------
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _plain(value: Any) -> Any:
-    """A key as plain JSON: tuples as lists, Fractions as "3/2", sets sorted, anything else as
-    text. A key read from a variant file is JSON already and comes back as it is (no copy)."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is dict and all(type(k) is str and type(v) in _SCALARS for k, v in value.items()):
-        return value
-    if kind is list and all(type(v) in _SCALARS for v in value):
-        return value
-    if isinstance(value, Fraction):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return str(value)
-
-
-def _fraction(value: Any) -> Fraction | None:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    try:
-        return Fraction(value) if len(str(value)) < 100 else None
-    except (ValueError, ZeroDivisionError):
-        return None
-
 
 def _marks(x: Fraction | None) -> str:
     """Marks as a reader expects them: 3, 2.5, 1/3; "—" for no record."""
@@ -294,27 +191,14 @@ def _value(name: str, value: Any) -> str:
     if value is None or value == [] or (name != "answer" and value == ""):
         return "(none)"
     if name == "answer":
-        return _show(value)
+        return show(value)
     if name == "ta_points":
-        return "+".join(_marks(_fraction(v)) for v in value) if isinstance(value, list) else _show(value)
+        return "+".join(_marks(fraction(v)) for v in value) if isinstance(value, list) else show(value)
     if name == "carried_from" and isinstance(value, list):
         return ", ".join(map(str, value))
     if name == "key" and isinstance(value, dict) and isinstance(value.get("exact"), str):
         value = value["exact"]  # {"exact": "3/16", "value": 0.1875} reads as 3/16
-    return _cut(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-
-
-def _show(value: Any) -> str:
-    return _cut(json.dumps(value, ensure_ascii=False))
-
-
-def _cut(text: str) -> str:
-    text = _one_line(text)
-    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return cut(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _stamp(when: datetime) -> str:

@@ -15,10 +15,12 @@ worked solution of the student's own variant. Nothing is scored here: the page i
 the `StudentResult`. The renderers live in render/ (`_html_feedback`, `_typst_feedback`).
 
 `write_feedback` renders in worker processes (spawn, chunks, as `exam.build` does: a PDF costs
-~0.2 s). One student's failure never stops the others: an exception while rendering a page is
-caught, the page is not written (an earlier run's file of that name is removed) and
-`(student id, "pdf: <reason>")` is in `failed`; a student without a paper in `grading.papers`,
-or with an id that cannot name a file, is in `failed` too.
+~0.2 s). When `grading.papers` is the build's (`grade_exam` gives a `_papers.BuiltPapers`), each
+worker reads its own students' papers from the build rather than being sent them. One student's
+failure never stops the others: an exception while rendering a page is caught, the page is not
+written (an earlier run's file of that name is removed) and `(student id, "pdf: <reason>")` is
+in `failed`; a student without a paper in `grading.papers` (or whose paper can no longer be read:
+"paper: <reason>"), or with an id that cannot name a file, is in `failed` too.
 Output is byte-identical for identical input.
 """
 
@@ -28,13 +30,14 @@ import math
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DlexamError
 from ..model import Paper
+from ._papers import BuiltPapers, PaperRef, load_paper
 from .results import Grading, StudentResult
 
 __all__ = ["FORMATS", "FeedbackResult", "feedback_html", "feedback_pdf", "write_feedback"]
@@ -93,11 +96,12 @@ def write_feedback(grading: Grading, out_dir: Path, *, formats: Sequence[str] = 
         raise DlexamError(f"feedback formats must be among {', '.join(FORMATS)}, got {got}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs: list[tuple[Paper, StudentResult]] = []
+    jobs: list[tuple[Paper | _Ref, StudentResult]] = []
     failed: list[tuple[str, str]] = []
+    papers = grading.papers
     for student in grading.students:
         sid = student.student_id
-        paper = grading.papers.get(sid)
+        paper = _paper_or_ref(papers, sid)
         if _UNSAFE.search(sid) or sid in ("", ".", ".."):
             failed.append((sid, "the student id cannot name a file (it holds '/', '\\' or a control "
                                 "character)"))
@@ -127,9 +131,17 @@ def write_feedback(grading: Grading, out_dir: Path, *, formats: Sequence[str] = 
 
 
 _Outcome = tuple[list[Path], list[tuple[str, str]]]
+_Ref = tuple[Path, PaperRef]  # a paper a worker reads itself: the build folder, the file
 
 
-def _run(chunks: list[list[tuple[Paper, StudentResult]]], out_dir: Path, formats: tuple[str, ...],
+def _paper_or_ref(papers: Mapping[str, Paper], sid: str) -> Paper | _Ref | None:
+    """The student's paper, or where a worker reads it (a build's papers are not read here)."""
+    if isinstance(papers, BuiltPapers):
+        return (papers.built, papers.ref(sid)) if sid in papers else None
+    return papers.get(sid)
+
+
+def _run(chunks: list[list[tuple[Paper | _Ref, StudentResult]]], out_dir: Path, formats: tuple[str, ...],
          workers: int) -> Iterator[_Outcome | BaseException]:
     """Each chunk's outcome, in order, as soon as it is ready (so progress moves)."""
     if workers <= 1 or len(chunks) < 2:
@@ -147,11 +159,18 @@ def _run(chunks: list[list[tuple[Paper, StudentResult]]], out_dir: Path, formats
                 yield e
 
 
-def _render_chunk(chunk: Sequence[tuple[Paper, StudentResult]], out_dir: Path,
+def _render_chunk(chunk: Sequence[tuple[Paper | _Ref, StudentResult]], out_dir: Path,
                   formats: tuple[str, ...]) -> _Outcome:
     written: list[Path] = []
     failed: list[tuple[str, str]] = []
-    for paper, result in chunk:
+    for given, result in chunk:
+        try:
+            paper = given if isinstance(given, Paper) else load_paper(*given)
+        except DlexamError as e:  # the file went missing or changed since grading
+            failed.append((result.student_id, f"paper: {_one_line(e)}"))
+            for fmt in formats:
+                (out_dir / f"{result.student_id}.{fmt}").unlink(missing_ok=True)
+            continue
         for fmt in formats:
             path = out_dir / f"{result.student_id}.{fmt}"
             try:

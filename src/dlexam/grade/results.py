@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -95,6 +96,6 @@ class Grading:
     title: str
     question_keys: tuple[str, ...]  # in spec order (section by section), the grade book's columns
     students: tuple[StudentResult, ...]
-    papers: dict[str, Paper] = field(default_factory=dict, repr=False)
+    papers: Mapping[str, Paper] = field(default_factory=dict, repr=False)  # grade_exam: read on use
     titles: dict[str, str] = field(default_factory=dict)
     variant_params: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)

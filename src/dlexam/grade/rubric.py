@@ -99,12 +99,13 @@ def rubric_max(rubric: Sequence[Criterion], marks: Any) -> Fraction:
 
 def read_ta_scores(path: str | Path, manifest: dict[str, Any], *,
                    rubrics: Rubrics | None = None,
-                   format: str | None = None) -> TaSheet:
-    """Every row of the TA scores file at `path`, checked against the exam's `manifest` and, when
-    given, the `rubrics` of the students' own parts (`rubrics_of(papers)`; without them only the
-    total is checked, against the part's marks)."""
+                   format: str | None = None, index: Index | None = None) -> TaSheet:
+    """Every row of the TA scores file at `path`, checked against the exam's `manifest` (or its
+    `Index`) and, when given, the `rubrics` of the students' own parts (`rubrics_of(papers)`, or
+    any mapping: only the cells of the file's rows are looked up; without them only the total is
+    checked, against the part's marks)."""
     name = str(path)
-    index = Index(manifest, name, TaScoresError)
+    index = Index(manifest, name, TaScoresError) if index is None else index
     sheet = TaSheet(name)
     rows = read_table(path, _TABLE, error=TaScoresError, what="TA scores file", warnings=sheet.warnings,
                       format=format)

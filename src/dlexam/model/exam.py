@@ -78,7 +78,7 @@ class PaperSection:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PaperSection:
-        return cls(d["title"], d["policy"], tuple(Entry.from_dict(e) for e in d["entries"]))
+        return cls(d["title"], d["policy"], tuple([Entry.from_dict(e) for e in d["entries"]]))
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Paper:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Paper:
         return cls(ExamInfo.from_dict(d["exam"]), d["student_id"], d["student_name"], d["seed"],
-                   tuple(PaperSection.from_dict(s) for s in d["sections"]))
+                   tuple([PaperSection.from_dict(s) for s in d["sections"]]))
 
 
 @dataclass(frozen=True)
