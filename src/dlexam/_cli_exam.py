@@ -47,8 +47,8 @@ def add_commands(sub: Any) -> None:
     g.add_argument("--feedback", default="html,pdf", metavar="FORMATS",
                    help="each student's feedback page: html, pdf, both (html,pdf, the default) or none")
     g.add_argument("--no-report", action="store_true", help="skip the item-analysis report (analysis.html)")
-    g.add_argument("--workers", type=int, default=None, help="processes for the feedback PDFs (default: "
-                   "every core)")
+    g.add_argument("--workers", type=int, default=None, help="processes for marking a large class and for "
+                   "the feedback PDFs (default: every core)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
 
     d = sub.add_parser("demo", help="build the bundled example midterm for 30 students and say where it is")
