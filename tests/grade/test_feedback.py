@@ -30,8 +30,9 @@ from dlexam.grade.results import Grading, PartResult, StudentResult
 from dlexam.grade.run import grade_exam
 from dlexam.grade.score import score
 from dlexam.grade.simulate import write_dry_run
-from dlexam.model import Entry, ExamInfo, Paper, PaperSection, Part
+from dlexam.model import Entry, ExamInfo, Paper, PaperSection
 from tests.exam.conftest import BASE
+from tests.grade.test_run import written
 from tests.render.test_html import Page, assert_self_contained
 
 NAMESPACES = {"http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg"}
@@ -45,20 +46,6 @@ def midterm() -> list[Paper]:
     examples = files("dlexam.examples")
     spec = load_spec(str(examples / "midterm.toml"))
     return draw_papers(spec, read_roster(str(examples / "roster.csv"))[:3])
-
-
-def key_text(part: Part) -> str:
-    """The key as a student would type it."""
-    a = part.answer
-    if isinstance(a, dict) and "exact" in a:
-        return str(a["exact"])
-    if part.kind == "shape":
-        return "x".join(map(str, a))
-    if part.kind == "choices":
-        return ", ".join(a)
-    if part.kind == "true_false":
-        return "true" if a else "false"
-    return a if isinstance(a, str) else json.dumps(a)
 
 
 def mark(paper: Paper, answers: dict[tuple[str, str], str]) -> StudentResult:
@@ -82,7 +69,7 @@ def mixed_answers(paper: Paper) -> dict[tuple[str, str], str]:
     out = {}
     pairs = [(e.key, p) for e in paper.entries for p in e.question.parts]
     for i, (key, p) in enumerate(pairs):
-        out[(key, p.id)] = key_text(p) if i % 2 == 0 else "41"
+        out[(key, p.id)] = written(p) if i % 2 == 0 else "41"
     return out
 
 
@@ -168,9 +155,9 @@ def test_every_part_of_the_students_paper_appears_with_its_marks_and_their_answe
 
 def test_the_header_shows_the_total_of_max_and_percent_counting_bonus_marks(midterm: list[Paper]) -> None:
     paper = midterm[1]
-    answers = {(e.key, p.id): key_text(p) for e in paper.entries for p in e.question.parts}
+    answers = {(e.key, p.id): written(p) for e in paper.entries for p in e.question.parts}
     result = mark(paper, answers)
-    earned = sum((score(p, key_text(p), policy=s.policy, params=e.question.params,
+    earned = sum((score(p, written(p), policy=s.policy, params=e.question.params,
                        topic=e.question.topic if p.kind == "design" else None,
                        calculator=e.question.calculator).marks
                  for s in paper.sections for e in s.entries for p in e.question.parts), Fraction(0))
@@ -414,7 +401,7 @@ def test_feedback_from_a_graded_build_shows_the_marks_parts_csv_holds(tmp_path: 
     variants = tmp_path / "built" / "variants"
     papers = {s: Paper.from_dict(json.loads((variants / f"{s}.json").read_text("utf-8")))
               for s in ("s01", "s02")}
-    rows = [["s01", e.key, p.id, key_text(p)] for e in papers["s01"].entries for p in e.question.parts]
+    rows = [["s01", e.key, p.id, written(p)] for e in papers["s01"].entries for p in e.question.parts]
     rows += [["s02", e.key, p.id, "3"] for e in papers["s02"].entries for p in e.question.parts]
     with (tmp_path / "answers.csv").open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["student", "question", "part", "answer"], *rows])
