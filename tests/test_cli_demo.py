@@ -57,3 +57,18 @@ def test_the_sample_answers_problems_are_reported_with_their_lines(
     read, used, refused = (int(report.split(word)[1].split()[0])
                            for word in ("rows read ", "used ", "refused "))
     assert read == used + refused and refused >= 3
+
+
+def test_the_bundled_ta_scores_mark_every_short_answer_so_none_awaits_a_ta(
+        demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = demo
+    report = (out / "grades" / "report.txt").read_text(encoding="utf-8")
+    with open(example_path("ta-scores.csv"), encoding="utf-8", newline="") as f:
+        scored = {(row["student"], row["question"], row["part"]) for row in csv.DictReader(f)}
+    assert "awaiting a TA (0)" in report, (
+        "src/dlexam/examples/ta-scores.csv no longer covers the sample answers' short answers: grade the "
+        "demo build without --scores and give every row of its awaiting-ta.csv points (c1, c2, …)")
+    with open(out / "grades" / "parts.csv", encoding="utf-8", newline="") as f:
+        text_parts = [row for row in csv.DictReader(f) if row["kind"] == "text"]
+    assert text_parts and all(row["status"] != "awaiting_ta" for row in text_parts)
+    assert {(r["student"], r["question"], r["part"]) for r in text_parts if r["answer"]} <= scored

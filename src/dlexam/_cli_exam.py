@@ -69,7 +69,8 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
 
 def _demo(target: str, out: Any) -> int:
-    """Build the bundled midterm, then grade the bundled sample answers into <target>/grades."""
+    """Build the bundled midterm, then grade the bundled sample answers (and the TAs' rubric
+    scores for its short answers) into <target>/grades."""
     from .examples import example_path
     from .grade.feedback import FORMATS
     from .grade.run import grade_exam
@@ -77,14 +78,14 @@ def _demo(target: str, out: Any) -> int:
     built = _build(str(example_path("midterm.toml")), str(example_path("roster.csv")), target, None,
                    quiet=False, out=out)
     with _StagedBar(enabled=True) as bar:
-        result = grade_exam(built, answers=example_path("answers.csv"), out=built / "grades",
-                            feedback=FORMATS, progress=bar.progress)
+        result = grade_exam(built, answers=example_path("answers.csv"), scores=example_path("ta-scores.csv"),
+                            out=built / "grades", feedback=FORMATS, progress=bar.progress)
     grades = result.out
     out.write(f"\nOpen {built / 'papers'} for the papers, {built / 'keys'} for the keys and "
               f"{built / 'ta-key.pdf'} for the TAs' key; {built / 'manifest.json'} lists every file.\n"
-              f"Graded {result.students} students' sample answers: {grades / 'grades.csv'}, the item "
-              f"analysis {grades / 'analysis.html'}, the answers file's problems in "
-              f"{grades / 'report.txt'} and each student's feedback in {grades / 'feedback'}.\n")
+              f"Graded {result.students} students' sample answers and TA scores: "
+              f"{grades / 'grades.csv'}, the item analysis {grades / 'analysis.html'}, the answers file's "
+              f"problems in {grades / 'report.txt'} and each student's feedback in {grades / 'feedback'}.\n")
     return 0
 
 
