@@ -33,7 +33,7 @@ from ..model import Entry, Paper, Part
 from . import _html_boxes
 from ._key_text import policy_text
 from ._md_html import block, inline
-from .html import _css, _figure
+from .html import figure_html, page_css
 
 __all__ = ["MAX_SHOWN", "STATUS_LABELS", "Marked", "MarkedPart", "by_part", "feedback_page", "keyed_part",
            "marks_text", "printable", "rubric_points", "visible"]
@@ -135,7 +135,7 @@ def feedback_page(paper: Paper, marked: Marked) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="dlexam">\n<title>{_e(title)}</title>\n'
-            f"<style>\n{_css()}{_feedback_css()}</style>\n</head>\n"
+            f"<style>\n{page_css()}{_feedback_css()}</style>\n</head>\n"
             '<body class="key feedback">\n' + "\n".join(body) + "\n</body>\n</html>\n")
 
 
@@ -191,7 +191,7 @@ def _question(entry: Entry, policy: str, lookup: dict[tuple[str, str], MarkedPar
     if any(p.kind == "choices" for p in q.parts):
         rule = f'<p class="origin">Boxes are marked {_e(policy_text(policy))}.</p>'
     parts = "".join(_part(entry, i, lookup.get((entry.key, p.id))) for i, p in enumerate(q.parts))
-    body = [head, rule, f'<div class="prompt">{block(q.prompt)}</div>', _figure(q),
+    body = [head, rule, f'<div class="prompt">{block(q.prompt)}</div>', figure_html(q),
             f'<ol class="parts">{parts}</ol>']
     if q.solution:
         steps = "".join(f'<div class="step">{block(f"**{s.title}.** {s.text}")}</div>' for s in q.solution)

@@ -29,7 +29,7 @@ from . import _html_boxes
 from ._key_text import MARKING_RULE, grading_notes, policy_text
 from ._md_html import block, inline
 
-__all__ = ["paper_html"]
+__all__ = ["figure_html", "page_css", "paper_html"]
 
 
 def paper_html(paper: Paper, *, key: bool = False) -> str:
@@ -45,12 +45,12 @@ def paper_html(paper: Paper, *, key: bool = False) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="dlexam">\n<title>{_e(title)}</title>\n'
-            f"<style>\n{_css()}</style>\n</head>\n"
+            f"<style>\n{page_css()}</style>\n</head>\n"
             f'<body class="{"key" if key else "paper"}">\n' + "\n".join(body) + "\n</body>\n</html>\n")
 
 
 @cache
-def _css() -> str:
+def page_css() -> str:
     return files("dlexam.render").joinpath("static/exam.css").read_text(encoding="utf-8")
 
 
@@ -121,7 +121,7 @@ def _section(section: PaperSection, key: bool) -> str:
     return f'<section class="exam-section">\n<h2>{_e(section.title)}</h2>\n{questions}\n</section>'
 
 
-def _figure(q: Question) -> str:
+def figure_html(q: Question) -> str:
     try:
         from .figures import figure
     except ImportError:  # pragma: no cover - figures are part of the package
@@ -147,7 +147,7 @@ def _question(entry: Entry, policy: str, key: bool) -> str:
             f'<span class="marks">{_plural(entry.marks, "mark")}</span></header>')
     givens = q.prompt + "\n" + "\n".join(p.prompt for p in q.parts)
     parts = [_part(entry, i, policy, key, givens) for i in range(len(q.parts))]
-    body = [head, _origin(q) if key else "", f'<div class="prompt">{block(q.prompt)}</div>', _figure(q),
+    body = [head, _origin(q) if key else "", f'<div class="prompt">{block(q.prompt)}</div>', figure_html(q),
             f'<ol class="parts">{"".join(parts)}</ol>']
     if key and q.solution:
         steps = "".join(f'<div class="step">{block(f"**{s.title}.** {s.text}")}</div>' for s in q.solution)
